@@ -1,0 +1,69 @@
+"""The HTTP application: JSON API under /api/v1, pages, static files, one error renderer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from vinculo import __version__
+from vinculo.db import Database
+from vinculo.identity import api as identity_api
+from vinculo.identity import pages as identity_pages
+from vinculo.profiles import api as profiles_api
+from vinculo.profiles import pages as profiles_pages
+from vinculo.settings import Settings, get_settings
+from vinculo.web import pages as web_pages
+from vinculo.web.problems import install_error_handlers
+from vinculo.web.security import SecurityHeaders
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+API_DESCRIPTION = """
+The JSON API of a Vínculo community. Authenticate with `Authorization: Bearer <token>`, the token
+coming from `POST /api/v1/auth/token`. Every error is RFC 9457 `application/problem+json`; lists are
+`{"items": [...], "next_cursor": ...}`, the next page being `?cursor=<next_cursor>`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = database or Database(
+        settings.database_url,
+        busy_timeout=settings.sqlite_busy_timeout,
+        pool_size=settings.database_pool_size,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="Vínculo",
+        version=__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(identity_api.router)
+    api.include_router(profiles_api.router)
+    app.include_router(api)
+
+    app.include_router(web_pages.router)
+    app.include_router(identity_pages.router)
+    app.include_router(profiles_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,132 @@
+"""The `vinculo` command for operators: serve, migrate, seed a demo community."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from vinculo import migrations
+from vinculo.db import Database
+from vinculo.settings import get_settings
+
+app = typer.Typer(help="Vínculo: a self-hostable professional network.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _database() -> Database:
+    settings = get_settings()
+    return Database(settings.database_url, busy_timeout=settings.sqlite_busy_timeout, pool_size=2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the pages and the API."""
+    import uvicorn
+
+    database = _database()
+    try:
+        if not migrations.is_up_to_date(database):
+            typer.echo(
+                "The database schema is not up to date: run `vinculo db upgrade` first.", err=True
+            )
+            raise typer.Exit(code=1)
+    finally:
+        database.dispose()
+    typer.echo(f"Vínculo on http://{host}:{port}")
+    uvicorn.run(
+        "vinculo.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the database to the latest schema (or to REVISION)."""
+    migrations.upgrade(get_settings().database_url, revision)
+    typer.echo(
+        f"Database at revision {migrations.head_revision() if revision == 'head' else revision}."
+    )
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
+) -> None:
+    """Migrate the database back to REVISION."""
+    migrations.downgrade(get_settings().database_url, revision)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision and whether it is the latest."""
+    database = _database()
+    try:
+        current = migrations.current_revision(database)
+    finally:
+        database.dispose()
+    head = migrations.head_revision()
+    typer.echo(
+        f"{current or '(empty)'}{' (latest)' if current == head else f' (latest is {head})'}"
+    )
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail when the models differ from the migrated schema (a migration is missing)."""
+    migrations.check(get_settings().database_url)
+    typer.echo("The schema matches the models.")
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("-m", "--message", help="What the migration does.")],
+) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    migrations.revision(get_settings().database_url, message)
+
+
+@app.command()
+def demo(
+    members: Annotated[int, typer.Option(min=1, help="How many members to generate.")] = 2000,
+    seed: Annotated[int, typer.Option(help="The same seed gives the same community.")] = 7,
+) -> None:
+    """Fill an empty database with a demo community and print how to log in. Does nothing to a
+    database that already has members."""
+    from vinculo.demo.community import DEMO_EMAIL, DEMO_PASSWORD, seed_demo_community
+    from vinculo.identity.repository import count_members
+
+    database = _database()
+    try:
+        with database.unit_of_work() as db:
+            existing = count_members(db)
+            if existing:
+                typer.echo(f"The database already has {existing} members; no demo community added.")
+            else:
+                summary = seed_demo_community(db, members=members, seed=seed)
+                typer.echo(
+                    f"Demo community: {summary.members} members, {summary.positions} positions at "
+                    f"{summary.organizations} organizations, {summary.education} studies at "
+                    f"{summary.schools} schools."
+                )
+    finally:
+        database.dispose()
+    typer.echo(f"Log in as {DEMO_EMAIL} with the password {DEMO_PASSWORD}")
+    typer.echo("(every demo member has that password: see the community from anyone's eyes).")
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app()

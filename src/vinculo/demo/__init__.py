@@ -1,0 +1,1 @@
+"""The demo community: a plausible, bilingual professional network generated from a seed."""

@@ -1,0 +1,1 @@
+"""Identity: members' accounts, passwords, sessions and bearer tokens, login throttling."""

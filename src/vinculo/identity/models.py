@@ -1,0 +1,81 @@
+"""Tables of identity: the member account, its sessions and tokens, failed logins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vinculo.db import Base, Id
+
+NAME_MAX = 100
+HEADLINE_MAX = 220
+LOCATION_MAX = 100
+SECTOR_MAX = 100
+ABOUT_MAX = 2600
+EMAIL_MAX = 254
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+LOCALES = ("es", "en")
+
+
+class Member(Base):
+    """A person in the community. The public profile fields live here because every page shows
+    them; the profiles area owns how they change, and the career records beside them."""
+
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    # Folded name: the sort key of every member list, so that "Álvaro" sorts with "Alvaro".
+    name_key: Mapped[str] = mapped_column(String(NAME_MAX), index=True)
+    headline: Mapped[str] = mapped_column(String(HEADLINE_MAX), default="")
+    location: Mapped[str] = mapped_column(String(LOCATION_MAX), default="")
+    sector: Mapped[str] = mapped_column(String(SECTOR_MAX), default="")
+    about: Mapped[str] = mapped_column(Text, default="")
+    locale: Mapped[str | None] = mapped_column(String(5))
+    # Folded name, headline and organizations, kept by the profiles service for member search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("locale IS NULL OR locale IN ('es', 'en')", name="locale"),
+        CheckConstraint(f"length(about) <= {ABOUT_MAX}", name="about_length"),
+    )
+
+
+class AuthSession(Base):
+    """A logged-in browser (kind "web") or an API bearer token (kind "api").
+
+    Only a SHA-256 of the token is stored, so a copy of the database opens no session."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (CheckConstraint("kind IN ('web', 'api')", name="kind"),)
+
+
+class LoginFailure(Base):
+    """One failed login, counted per account (by folded email, known or not) and per address."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    client_address: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_login_failure_email_failed_at", "email", "failed_at"),
+        Index("ix_login_failure_client_address_failed_at", "client_address", "failed_at"),
+    )

@@ -1,0 +1,157 @@
+"""Identity pages: register, log in, log out, account settings, the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from vinculo.errors import VinculoError
+from vinculo.i18n import LOCALES
+from vinculo.identity import service
+from vinculo.identity.api import client_address
+from vinculo.identity.schemas import Credentials, PasswordChange, Registration
+from vinculo.profiles import service as profiles
+from vinculo.web.deps import LANGUAGE_COOKIE, AnyPage, MemberPage
+from vinculo.web.forms import FormFields, errors_of, parse_form
+from vinculo.web.security import SESSION_COOKIE, csrf_protect
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+@router.get("/register")
+def register_form(page: AnyPage) -> Response:
+    if page.viewer is not None:
+        return page.redirect("/")
+    return page.render("identity/register.html", values={}, errors={})
+
+
+@router.post("/register")
+def register(page: AnyPage, fields: FormFields) -> Response:
+    registration, errors = parse_form(
+        Registration, {**fields, "locale": page.locale}, gettext=page.gettext
+    )
+    if registration is not None:
+        try:
+            member = service.register_member(
+                page.db,
+                email=registration.email,
+                password=registration.password,
+                name=registration.name,
+                locale=registration.locale,
+            )
+        except VinculoError as error:
+            errors = errors_of(error, gettext=page.gettext)
+        else:
+            token = service.open_session(page.db, member=member, kind="web")
+            _start_session(page, token)
+            return page.redirect("/profile/edit?welcome=1")
+    return page.render(
+        "identity/register.html",
+        status_code=422,
+        values={key: value for key, value in fields.items() if key != "password"},
+        errors=errors,
+    )
+
+
+@router.get("/login")
+def login_form(page: AnyPage, next: str = "/") -> Response:  # noqa: A002 - the usual parameter name
+    if page.viewer is not None:
+        return page.redirect(_safe_next(next))
+    return page.render("identity/login.html", values={}, errors={}, next=_safe_next(next))
+
+
+@router.post("/login")
+def log_in(page: AnyPage, request: Request, fields: FormFields) -> Response:
+    target = _safe_next(fields.get("next", "/"))
+    credentials, errors = parse_form(
+        Credentials, fields, gettext=page.gettext, only=("email", "password")
+    )
+    status_code, headers = 422, {}
+    if credentials is not None:
+        try:
+            logged_in = service.log_in(
+                page.db,
+                email=credentials.email,
+                password=credentials.password,
+                client_address=client_address(request),
+                kind="web",
+            )
+        except VinculoError as error:
+            # Answered here rather than raised, so the failure the service recorded is committed.
+            errors, status_code, headers = (
+                errors_of(error, gettext=page.gettext),
+                error.status,
+                error.headers,
+            )
+        else:
+            _start_session(page, logged_in.token)
+            return page.redirect(target)
+    response = page.render(
+        "identity/login.html",
+        status_code=status_code,
+        values={"email": fields.get("email", "")},
+        errors=errors,
+        next=target,
+    )
+    response.headers.update(headers)
+    return response
+
+
+@router.post("/logout")
+def log_out(page: AnyPage, request: Request) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.log_out(page.db, token=token)
+    page.set_cookie(SESSION_COOKIE, None)
+    return page.redirect("/")
+
+
+@router.get("/settings")
+def settings_page(page: MemberPage) -> HTMLResponse:
+    return page.render(
+        "identity/settings.html", errors={}, saved=page.request.query_params.get("saved")
+    )
+
+
+@router.post("/settings/password")
+def change_password(page: MemberPage, fields: FormFields) -> Response:
+    change, errors = parse_form(PasswordChange, fields, gettext=page.gettext)
+    if change is not None and page.session_id is not None:
+        try:
+            service.change_password(
+                page.db,
+                member=page.member,
+                current_password=change.current_password,
+                new_password=change.new_password,
+                session_id=page.session_id,
+            )
+        except VinculoError as error:
+            errors = errors_of(error, gettext=page.gettext)
+        else:
+            return page.redirect("/settings?saved=password")
+    return page.render("identity/settings.html", status_code=422, errors=errors, saved=None)
+
+
+@router.post("/language")
+def choose_language(page: AnyPage, fields: FormFields) -> Response:
+    """Switch the pages' language; a member's choice is kept on their profile."""
+    language = fields.get("language", "")
+    if language in LOCALES:
+        page.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400)
+        if page.viewer is not None:
+            profiles.update_profile(page.db, member=page.viewer, changes={"locale": language})
+    return page.redirect(_safe_next(fields.get("next", "/")))
+
+
+def _start_session(page: AnyPage, token: str) -> None:
+    page.set_cookie(SESSION_COOKIE, token, max_age=service.idle_lifetime_seconds())
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site: an open redirect would let a link send people elsewhere."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target

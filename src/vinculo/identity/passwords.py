@@ -1,0 +1,52 @@
+"""Password hashing with argon2id, tuned by the settings."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from vinculo.settings import get_settings
+
+
+@cache
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def _current() -> PasswordHasher:
+    settings = get_settings()
+    return _hasher(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+    )
+
+
+def hash_password(password: str) -> str:
+    return _current().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _current().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with other parameters than today's settings."""
+    return _current().check_needs_rehash(password_hash)
+
+
+@cache
+def _decoy_hash(time_cost: int, memory_kib: int, parallelism: int) -> str:
+    return _hasher(time_cost, memory_kib, parallelism).hash("decoy password, never anyone's")
+
+
+def spend_verification_time() -> None:
+    """Do one verification's work, so an unknown email answers as slowly as a known one."""
+    settings = get_settings()
+    decoy = _decoy_hash(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+    )
+    verify_password(decoy, "not the decoy password")

@@ -1,0 +1,122 @@
+"""All SQL of identity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from vinculo.identity.models import AuthSession, LoginFailure, Member
+
+
+def member_by_id(db: Session, member_id: int) -> Member | None:
+    return db.get(Member, member_id)
+
+
+def member_by_email(db: Session, email: str) -> Member | None:
+    return db.scalars(select(Member).where(Member.email == email)).one_or_none()
+
+
+def add_member(db: Session, member: Member) -> bool:
+    """Insert a new member; False when the email is already taken (even by a racing request)."""
+    try:
+        with db.begin_nested():
+            db.add(member)
+    except IntegrityError:
+        return False
+    return True
+
+
+def count_members(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(Member)) or 0
+
+
+def insert_members(db: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert many members at once (bulk loads); their ids, in the order of the rows."""
+    if not rows:
+        return []
+    result = db.execute(insert(Member).returning(Member.id, sort_by_parameter_order=True), rows)
+    return list(result.scalars())
+
+
+def add_session(db: Session, auth_session: AuthSession) -> None:
+    db.add(auth_session)
+    db.flush()
+
+
+def session_by_token_hash(db: Session, token_hash: str) -> AuthSession | None:
+    return db.scalars(select(AuthSession).where(AuthSession.token_hash == token_hash)).one_or_none()
+
+
+def touch_session(db: Session, *, session_id: int, at: datetime) -> None:
+    db.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.last_seen_at < at)
+        .values(last_seen_at=at)
+    )
+
+
+def delete_session(db: Session, *, token_hash: str) -> None:
+    db.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))
+
+
+def delete_other_sessions(db: Session, *, member_id: int, keep_id: int | None) -> None:
+    statement = delete(AuthSession).where(AuthSession.member_id == member_id)
+    if keep_id is not None:
+        statement = statement.where(AuthSession.id != keep_id)
+    db.execute(statement)
+
+
+def delete_idle_sessions(db: Session, *, member_id: int, idle_since: datetime) -> None:
+    db.execute(
+        delete(AuthSession).where(
+            AuthSession.member_id == member_id, AuthSession.last_seen_at < idle_since
+        )
+    )
+
+
+def serialize_logins(db: Session, *, email: str) -> None:
+    """Make concurrent logins to one account take turns, so that the failure count is exact.
+
+    On SQLite the unit of work already holds the database's write lock; on PostgreSQL a
+    transaction-scoped advisory lock on the account's email does the same for one account."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": email})
+
+
+def record_login_failure(
+    db: Session, *, email: str, client_address: str, at: datetime, window_start: datetime
+) -> None:
+    db.execute(
+        delete(LoginFailure).where(
+            LoginFailure.failed_at < window_start,
+            (LoginFailure.email == email) | (LoginFailure.client_address == client_address),
+        )
+    )
+    db.add(LoginFailure(email=email, client_address=client_address, failed_at=at))
+    db.flush()
+
+
+def recent_failures(
+    db: Session, *, since: datetime, email: str | None = None, client_address: str | None = None
+) -> tuple[int, datetime | None]:
+    """How many failures since `since` for the account or the address, and the oldest one's time."""
+    where = (
+        LoginFailure.email == email
+        if email is not None
+        else LoginFailure.client_address == client_address
+    )
+    count, oldest = db.execute(
+        select(func.count(), func.min(LoginFailure.failed_at)).where(
+            where, LoginFailure.failed_at >= since
+        )
+    ).one()
+    return int(count), oldest
+
+
+def clear_login_failures(db: Session, *, email: str) -> None:
+    db.execute(delete(LoginFailure).where(LoginFailure.email == email))

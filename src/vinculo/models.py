@@ -1,0 +1,16 @@
+"""Every table, imported in one place so that the metadata (and Alembic) sees the whole schema."""
+
+from vinculo.db import Base
+from vinculo.identity.models import AuthSession, LoginFailure, Member
+from vinculo.profiles.models import Education, Organization, Position, School
+
+__all__ = [
+    "AuthSession",
+    "Base",
+    "Education",
+    "LoginFailure",
+    "Member",
+    "Organization",
+    "Position",
+    "School",
+]

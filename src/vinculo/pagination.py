@@ -1,0 +1,53 @@
+"""Cursor pagination: a page of items and an opaque cursor naming where the next page starts."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from vinculo.errors import N_, InvalidInput
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+Key = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def encode_cursor(key: Key) -> str:
+    raw = json.dumps(list(key), separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, shape: tuple[type, ...]) -> Key:
+    """The sort key a cursor carries; a cursor that is not one of ours is invalid input."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError):
+        values = None
+    if (
+        not isinstance(values, list)
+        or len(values) != len(shape)
+        or not all(type(value) is kind for value, kind in zip(values, shape, strict=True))
+    ):
+        raise InvalidInput.for_field("cursor", N_("This cursor is not valid."))
+    return tuple(values)
+
+
+def cut_page(rows: Sequence[T], *, limit: int, key: Callable[[T], Key]) -> Page[T]:
+    """Given up to `limit + 1` rows in order, the page of `limit` and the cursor after it."""
+    if len(rows) > limit:
+        shown = rows[:limit]
+        return Page(items=shown, next_cursor=encode_cursor(key(shown[-1])))
+    return Page(items=rows, next_cursor=None)

@@ -1,0 +1,1 @@
+"""Profiles: what members say about themselves, their positions and education, member search."""

@@ -1,0 +1,169 @@
+"""Profile pages: a member's profile, editing your own, its positions and education, search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from vinculo.errors import VinculoError
+from vinculo.pagination import DEFAULT_LIMIT
+from vinculo.profiles import service
+from vinculo.profiles.schemas import CareerEntryIn, EducationIn, PositionIn, ProfileUpdate
+from vinculo.profiles.service import CAREERS, CareerKind
+from vinculo.web.deps import MemberPage, Page
+from vinculo.web.forms import FormFields, errors_of, parse_form
+from vinculo.web.security import csrf_protect
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+_ENTRY_FORMS: dict[CareerKind, type[CareerEntryIn]] = {
+    "positions": PositionIn,
+    "education": EducationIn,
+}
+_PROFILE_FORM_FIELDS = ("name", "headline", "location", "sector", "about")
+
+
+@router.get("/members/{member_id}")
+def profile(member_id: int, page: MemberPage) -> Response:
+    view = service.view_profile(page.db, viewer=page.member, member_id=member_id)
+    return page.render("profiles/profile.html", profile=view)
+
+
+@router.get("/profile")
+def my_profile(page: MemberPage) -> Response:
+    return page.redirect(f"/members/{page.member.id}")
+
+
+@router.get("/profile/edit")
+def edit_profile_form(page: MemberPage) -> Response:
+    member = page.member
+    values = {field: getattr(member, field) for field in _PROFILE_FORM_FIELDS}
+    return _render_edit(page, values=values, errors={})
+
+
+@router.post("/profile/edit")
+def edit_profile(page: MemberPage, fields: FormFields) -> Response:
+    update, errors = parse_form(
+        ProfileUpdate, fields, gettext=page.gettext, only=_PROFILE_FORM_FIELDS
+    )
+    if update is not None:
+        service.update_profile(page.db, member=page.member, changes=update.changes())
+        return page.redirect(f"/members/{page.member.id}")
+    return _render_edit(page, values=fields, errors=errors, status_code=422)
+
+
+@router.get("/profile/{kind}/new")
+def new_entry_form(kind: CareerKind, page: MemberPage) -> Response:
+    return _render_entry(page, kind=kind, entry_id=None, values={}, errors={})
+
+
+@router.post("/profile/{kind}/new")
+def add_entry(kind: CareerKind, page: MemberPage, fields: FormFields) -> Response:
+    career = CAREERS[kind]
+    entry, errors = parse_form(
+        _ENTRY_FORMS[kind], fields, gettext=page.gettext, blank_is_null=("end",)
+    )
+    if entry is not None:
+        try:
+            service.add_entry(
+                page.db,
+                member=page.member,
+                kind=kind,
+                place=getattr(entry, career.place_field),
+                label=getattr(entry, career.label_field),
+                start=entry.start,
+                end=entry.end,
+            )
+        except VinculoError as error:
+            errors = errors_of(error, gettext=page.gettext)
+        else:
+            return page.redirect("/profile/edit")
+    return _render_entry(
+        page, kind=kind, entry_id=None, values=fields, errors=errors, status_code=422
+    )
+
+
+@router.get("/profile/{kind}/{entry_id}/edit")
+def edit_entry_form(kind: CareerKind, entry_id: int, page: MemberPage) -> Response:
+    career = CAREERS[kind]
+    entry = service.entry_of(page.db, member=page.member, kind=kind, entry_id=entry_id)
+    period = entry.period
+    values = {
+        career.place_field: getattr(entry, career.place_field).name,
+        career.label_field: getattr(entry, career.label_field),
+        "start": str(period.start),
+        "end": str(period.end) if period.end else "",
+    }
+    return _render_entry(page, kind=kind, entry_id=entry_id, values=values, errors={})
+
+
+@router.post("/profile/{kind}/{entry_id}/edit")
+def edit_entry(kind: CareerKind, entry_id: int, page: MemberPage, fields: FormFields) -> Response:
+    entry, errors = parse_form(
+        _ENTRY_FORMS[kind], fields, gettext=page.gettext, blank_is_null=("end",)
+    )
+    if entry is not None:
+        changes = {field: getattr(entry, field) for field in type(entry).model_fields}
+        try:
+            service.update_entry(
+                page.db, member=page.member, kind=kind, entry_id=entry_id, changes=changes
+            )
+        except VinculoError as error:
+            errors = errors_of(error, gettext=page.gettext)
+        else:
+            return page.redirect("/profile/edit")
+    return _render_entry(
+        page, kind=kind, entry_id=entry_id, values=fields, errors=errors, status_code=422
+    )
+
+
+@router.post("/profile/{kind}/{entry_id}/delete")
+def remove_entry(kind: CareerKind, entry_id: int, page: MemberPage) -> Response:
+    service.remove_entry(page.db, member=page.member, kind=kind, entry_id=entry_id)
+    return page.redirect("/profile/edit")
+
+
+@router.get("/search")
+def search(page: MemberPage, q: str = "", cursor: str | None = None) -> Response:
+    results = service.search_members(
+        page.db, viewer=page.member, query=q[:200], cursor=cursor, limit=DEFAULT_LIMIT
+    )
+    return page.render("profiles/search.html", query=q, results=results)
+
+
+def _render_edit(
+    page: Page, *, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
+) -> Response:
+    member = page.member
+    return page.render(
+        "profiles/edit.html",
+        status_code=status_code,
+        values=values,
+        errors=errors,
+        positions=service.entries_of(page.db, member=member, kind="positions"),
+        education=service.entries_of(page.db, member=member, kind="education"),
+        welcome=page.request.query_params.get("welcome") == "1",
+    )
+
+
+def _render_entry(
+    page: Page,
+    *,
+    kind: CareerKind,
+    entry_id: int | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return page.render(
+        "profiles/entry_form.html",
+        status_code=status_code,
+        kind=kind,
+        entry_id=entry_id,
+        place_field=CAREERS[kind].place_field,
+        label_field=CAREERS[kind].label_field,
+        values=values,
+        errors=errors,
+    )

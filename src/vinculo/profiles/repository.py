@@ -1,0 +1,142 @@
+"""All SQL of profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import func, insert, select, tuple_, union
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from vinculo import clock
+from vinculo.identity.models import Member
+from vinculo.profiles.models import Education, Organization, Position, School
+from vinculo.text import fold, tidy
+
+PlaceT = TypeVar("PlaceT", Organization, School)
+EntryT = TypeVar("EntryT", bound=Position | Education)
+
+
+def place_named(db: Session, model: type[PlaceT], name: str) -> PlaceT:
+    """The organization or school with this name, created on first use.
+
+    Two members naming a new place at the same moment get the same record: the insert does
+    nothing on a key conflict and the row is read back."""
+    key = fold(name)
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.execute(
+        insert(model)
+        .values(name=tidy(name), name_key=key, created_at=clock.now())
+        .on_conflict_do_nothing(index_elements=[model.name_key])
+    )
+    return db.scalars(select(model).where(model.name_key == key)).one()
+
+
+def entries_of(db: Session, model: type[EntryT], *, member_id: int) -> list[EntryT]:
+    """A member's positions or education, open ones first, then the most recent."""
+    return list(
+        db.scalars(
+            select(model)
+            .where(model.member_id == member_id)
+            .order_by(
+                model.end_year.is_(None).desc(),
+                func.coalesce(model.end_year, 0).desc(),
+                func.coalesce(model.end_month, 12).desc(),
+                model.start_year.desc(),
+                func.coalesce(model.start_month, 1).desc(),
+                model.id.desc(),
+            )
+        )
+    )
+
+
+def entry_of(db: Session, model: type[EntryT], *, member_id: int, entry_id: int) -> EntryT | None:
+    return db.scalars(
+        select(model).where(model.id == entry_id, model.member_id == member_id)
+    ).one_or_none()
+
+
+def count_entries(db: Session, model: type[EntryT], *, member_id: int) -> int:
+    return (
+        db.scalar(select(func.count()).select_from(model).where(model.member_id == member_id)) or 0
+    )
+
+
+def add_entry(db: Session, entry: Position | Education) -> None:
+    db.add(entry)
+    db.flush()
+
+
+def insert_entries(db: Session, model: type[EntryT], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many positions or education entries at once (bulk loads)."""
+    if rows:
+        db.execute(insert(model), rows)
+
+
+def delete_entry(db: Session, entry: Position | Education) -> None:
+    db.delete(entry)
+    db.flush()
+
+
+def place_keys_of(db: Session, *, member_id: int) -> list[str]:
+    """The folded names of every organization and school on a member's profile."""
+    organizations = (
+        select(Organization.name_key)
+        .join(Position, Position.organization_id == Organization.id)
+        .where(Position.member_id == member_id)
+    )
+    schools = (
+        select(School.name_key)
+        .join(Education, Education.school_id == School.id)
+        .where(Education.member_id == member_id)
+    )
+    return sorted(db.scalars(select(union(organizations, schools).subquery().c[0])))
+
+
+def search_members(
+    db: Session, *, terms: list[str], after: tuple[str, int] | None, limit: int
+) -> list[Member]:
+    """Members whose folded search text holds every term, by name; `limit + 1` at most."""
+    statement = select(Member)
+    for term in terms:
+        statement = statement.where(Member.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
+    if after is not None:
+        statement = statement.where(tuple_(Member.name_key, Member.id) > tuple_(*after))
+    return list(db.scalars(statement.order_by(Member.name_key, Member.id).limit(limit + 1)))
+
+
+def members_sharing_places(db: Session, *, member_id: int) -> list[tuple[str, str, int, int]]:
+    """For each organization and school on a member's profile: kind, name, id and how many other
+    members list it too."""
+    rows: list[tuple[str, str, int, int]] = []
+    for kind, place, entry, place_id in (
+        ("organization", Organization, Position, Position.organization_id),
+        ("school", School, Education, Education.school_id),
+    ):
+        mine = select(place_id).where(entry.member_id == member_id)
+        others = (
+            select(place.name, place.id, func.count(func.distinct(entry.member_id)))
+            .join(entry, place_id == place.id)
+            .where(place.id.in_(mine), entry.member_id != member_id)
+            .group_by(place.id, place.name)
+            .order_by(place.name)
+        )
+        rows.extend((kind, name, pid, count) for name, pid, count in db.execute(others))
+    return rows
+
+
+def newest_members(db: Session, *, limit: int, excluding: int) -> list[Member]:
+    return list(
+        db.scalars(
+            select(Member)
+            .where(Member.id != excluding)
+            .order_by(Member.created_at.desc(), Member.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

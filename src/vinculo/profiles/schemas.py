@@ -1,0 +1,213 @@
+"""The profiles API's input and output."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, PlainSerializer, PlainValidator, StringConstraints, WithJsonSchema
+
+from vinculo.identity.models import (
+    ABOUT_MAX,
+    HEADLINE_MAX,
+    LOCATION_MAX,
+    SECTOR_MAX,
+)
+from vinculo.identity.schemas import Locale, PersonName
+from vinculo.profiles.models import DEGREE_MAX, ORGANIZATION_NAME_MAX, SCHOOL_NAME_MAX, TITLE_MAX
+from vinculo.profiles.periods import YearMonth
+from vinculo.profiles.service import MemberView, ProfileView
+from vinculo.schemas import Input, Output, Patch
+
+
+def _year_month(value: Any) -> YearMonth:
+    if isinstance(value, YearMonth):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError("Use a year, or a year and month: 2019 or 2019-03.")  # noqa: TRY004
+    return YearMonth.parse(value)
+
+
+YearMonthText = Annotated[
+    YearMonth,
+    PlainValidator(_year_month),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{4}(-\d{2}){0,2}$", "examples": ["2019", "2019-03"]}
+    ),
+]
+
+
+def _text(max_length: int, *, min_length: int = 0) -> Any:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+class ProfileUpdate(Patch):
+    """Profile fields to change; the ones left out keep their value. A null locale follows the
+    browser's language."""
+
+    nullable = frozenset({"locale"})
+
+    name: PersonName | None = None
+    headline: Annotated[str, _text(HEADLINE_MAX)] | None = None
+    location: Annotated[str, _text(LOCATION_MAX)] | None = None
+    sector: Annotated[str, _text(SECTOR_MAX)] | None = None
+    about: Annotated[str, _text(ABOUT_MAX)] | None = None
+    locale: Locale | None = None
+
+
+class CareerEntryIn(Input):
+    """What a new position and a new education entry both have: when."""
+
+    start: YearMonthText
+    end: YearMonthText | None = Field(default=None, description="Leave out while it is current.")
+
+
+class PositionIn(CareerEntryIn):
+    organization: Annotated[str, _text(ORGANIZATION_NAME_MAX, min_length=1)]
+    title: Annotated[str, _text(TITLE_MAX, min_length=1)]
+
+
+class PositionUpdate(Patch):
+    nullable = frozenset({"end"})
+
+    organization: Annotated[str, _text(ORGANIZATION_NAME_MAX, min_length=1)] | None = None
+    title: Annotated[str, _text(TITLE_MAX, min_length=1)] | None = None
+    start: YearMonthText | None = None
+    end: YearMonthText | None = Field(default=None, description="null makes it current.")
+
+
+class EducationIn(CareerEntryIn):
+    school: Annotated[str, _text(SCHOOL_NAME_MAX, min_length=1)]
+    degree: Annotated[str, _text(DEGREE_MAX)] = ""
+
+
+class EducationUpdate(Patch):
+    nullable = frozenset({"end"})
+
+    school: Annotated[str, _text(SCHOOL_NAME_MAX, min_length=1)] | None = None
+    degree: Annotated[str, _text(DEGREE_MAX)] | None = None
+    start: YearMonthText | None = None
+    end: YearMonthText | None = None
+
+
+class PlaceOut(Output):
+    id: int
+    name: str
+
+
+class PositionOut(Output):
+    id: int
+    organization: PlaceOut
+    title: str
+    start: str
+    end: str | None
+    current: bool
+
+
+class EducationOut(Output):
+    id: int
+    school: PlaceOut
+    degree: str
+    start: str
+    end: str | None
+    current: bool
+
+
+class MemberSummary(Output):
+    id: int
+    name: str
+    headline: str
+    location: str
+    degree: int | None = Field(description="0 for yourself, 1–3, or null when out of network.")
+
+    @classmethod
+    def of(cls, view: MemberView) -> MemberSummary:
+        member = view.member
+        return cls(
+            id=member.id,
+            name=member.name,
+            headline=member.headline,
+            location=member.location,
+            degree=view.degree,
+        )
+
+
+class MutualConnectionsOut(Output):
+    count: int
+    sample: list[MemberSummary]
+
+
+class MemberOut(MemberSummary):
+    sector: str
+    about: str
+    positions: list[PositionOut]
+    education: list[EducationOut]
+    mutual_connections: MutualConnectionsOut
+    member_since: datetime
+
+    @classmethod
+    def of_profile(cls, profile: ProfileView) -> MemberOut:
+        return cls(**cls._profile_fields(profile))
+
+    @staticmethod
+    def _profile_fields(profile: ProfileView) -> dict[str, Any]:
+        member = profile.member
+        return {
+            **MemberSummary.of(MemberView(member, profile.degree)).model_dump(),
+            "sector": member.sector,
+            "about": member.about,
+            "positions": [position_out(position) for position in profile.positions],
+            "education": [education_out(entry) for entry in profile.education],
+            "mutual_connections": MutualConnectionsOut(
+                count=profile.mutual_connections.count,
+                sample=[MemberSummary.of(view) for view in profile.mutual_connections.sample],
+            ),
+            "member_since": member.created_at,
+        }
+
+
+class MyProfile(MemberOut):
+    """Your own profile: everything others see, and your email and language."""
+
+    email: str
+    locale: Locale | None
+
+    @classmethod
+    def of_own(cls, profile: ProfileView) -> MyProfile:
+        return cls(
+            **cls._profile_fields(profile),
+            email=profile.member.email,
+            locale=profile.member.locale,
+        )
+
+
+class MemberPage(Output):
+    items: list[MemberSummary]
+    next_cursor: str | None
+
+
+def position_out(position: Any) -> PositionOut:
+    period = position.period
+    return PositionOut(
+        id=position.id,
+        organization=PlaceOut(id=position.organization.id, name=position.organization.name),
+        title=position.title,
+        start=str(period.start),
+        end=str(period.end) if period.end else None,
+        current=period.is_current,
+    )
+
+
+def education_out(entry: Any) -> EducationOut:
+    period = entry.period
+    return EducationOut(
+        id=entry.id,
+        school=PlaceOut(id=entry.school.id, name=entry.school.name),
+        degree=entry.degree,
+        start=str(period.start),
+        end=str(period.end) if period.end else None,
+        current=period.is_current,
+    )

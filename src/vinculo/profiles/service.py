@@ -1,0 +1,268 @@
+"""Profile operations: view and edit a profile, its positions and education, search members."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from vinculo import clock
+from vinculo.errors import N_, Conflict, InvalidInput, NotFound
+from vinculo.identity.models import Member
+from vinculo.pagination import DEFAULT_LIMIT, Page, cut_page, decode_cursor
+from vinculo.profiles import repository
+from vinculo.profiles.models import (
+    EDUCATION_PER_MEMBER,
+    POSITIONS_PER_MEMBER,
+    Education,
+    Organization,
+    Position,
+    School,
+)
+from vinculo.profiles.periods import Period, YearMonth
+from vinculo.text import fold, tidy
+
+
+class MemberNotFound(NotFound):
+    slug = "member-not-found"
+    title = N_("Member not found")
+    default_detail = N_("There is no member with this id, or you may not see them.")
+
+
+class EntryNotFound(NotFound):
+    slug = "profile-entry-not-found"
+    title = N_("Not on your profile")
+    default_detail = N_("Your profile has no such position or education.")
+
+
+class TooManyEntries(Conflict):
+    slug = "profile-entry-limit"
+    title = N_("Profile limit reached")
+    default_detail = N_("A profile holds at most %(limit)s of these; remove one first.")
+
+
+@dataclass(frozen=True)
+class MutualConnections:
+    count: int
+    sample: Sequence[MemberView]
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A member as one viewer sees them: the degree between the two and what they share."""
+
+    member: Member
+    degree: int | None
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    member: Member
+    degree: int | None
+    mutual_connections: MutualConnections
+    positions: Sequence[Position]
+    education: Sequence[Education]
+
+
+CareerKind = Literal["positions", "education"]
+CareerEntry = Position | Education
+
+
+@dataclass(frozen=True)
+class Career:
+    """What positions and education have in common: a place, a label, a period, a limit."""
+
+    model: type[Position] | type[Education]
+    place_model: type[Organization] | type[School]
+    place_field: str
+    label_field: str
+    limit: int
+
+
+CAREERS: dict[CareerKind, Career] = {
+    "positions": Career(Position, Organization, "organization", "title", POSITIONS_PER_MEMBER),
+    "education": Career(Education, School, "school", "degree", EDUCATION_PER_MEMBER),
+}
+
+PROFILE_FIELDS = ("name", "headline", "location", "sector", "about", "locale")
+
+
+def access_member(db: Session, *, viewer: Member, member_id: int) -> Member:
+    """The one way to reach another member's profile: 404 when it is not there for this viewer."""
+    member = db.get(Member, member_id)
+    if member is None:
+        raise MemberNotFound()
+    return member
+
+
+def view_profile(db: Session, *, viewer: Member, member_id: int) -> ProfileView:
+    member = access_member(db, viewer=viewer, member_id=member_id)
+    return ProfileView(
+        member=member,
+        degree=degrees(db, viewer=viewer, member_ids=[member.id])[member.id],
+        mutual_connections=MutualConnections(count=0, sample=()),
+        positions=repository.entries_of(db, Position, member_id=member.id),
+        education=repository.entries_of(db, Education, member_id=member.id),
+    )
+
+
+def degrees(db: Session, *, viewer: Member, member_ids: Sequence[int]) -> dict[int, int | None]:
+    """The degree from `viewer` to each member: 0 for the viewer, None when not connected.
+
+    Until members can connect, everyone else is out of network."""
+    return {member_id: 0 if member_id == viewer.id else None for member_id in member_ids}
+
+
+def update_profile(db: Session, *, member: Member, changes: Mapping[str, Any]) -> Member:
+    """Apply the given profile fields; fields not given keep their value."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    for field, value in changes.items():
+        if field == "name":
+            member.name = tidy(value)
+            member.name_key = fold(value)
+        elif field == "about":
+            setattr(member, field, value.strip())
+        elif field == "locale":
+            member.locale = value
+        else:
+            setattr(member, field, tidy(value))
+    member.updated_at = clock.now()
+    refresh_search_text(db, member=member)
+    return member
+
+
+def refresh_search_text(db: Session, *, member: Member) -> None:
+    """Recompute what member search matches: name, headline, organizations and schools."""
+    db.flush()
+    member.search_text = search_text_of(
+        name=member.name,
+        headline=member.headline,
+        places=repository.place_keys_of(db, member_id=member.id),
+    )
+
+
+def search_text_of(*, name: str, headline: str, places: Sequence[str]) -> str:
+    """The folded text member search looks in."""
+    return " | ".join(part for part in (fold(name), fold(headline), *map(fold, places)) if part)
+
+
+def entries_of(db: Session, *, member: Member, kind: CareerKind) -> list[CareerEntry]:
+    """A member's positions or education, current ones first, then the most recent."""
+    return list(repository.entries_of(db, CAREERS[kind].model, member_id=member.id))
+
+
+def entry_of(db: Session, *, member: Member, kind: CareerKind, entry_id: int) -> CareerEntry:
+    """One of the member's own entries; 404 for anyone else's."""
+    entry = repository.entry_of(db, CAREERS[kind].model, member_id=member.id, entry_id=entry_id)
+    if entry is None:
+        raise EntryNotFound()
+    return entry
+
+
+def add_entry(
+    db: Session,
+    *,
+    member: Member,
+    kind: CareerKind,
+    place: str,
+    label: str,
+    start: YearMonth,
+    end: YearMonth | None,
+) -> CareerEntry:
+    """Add a position (place: organization, label: title) or education (school, degree)."""
+    career = CAREERS[kind]
+    if repository.count_entries(db, career.model, member_id=member.id) >= career.limit:
+        raise TooManyEntries(limit=career.limit)
+    entry = career.model(member_id=member.id, created_at=clock.now())
+    _set_place(db, career, entry, place)
+    setattr(entry, career.label_field, tidy(label))
+    _set_period(entry, Period(start, end))
+    repository.add_entry(db, entry)
+    refresh_search_text(db, member=member)
+    return entry
+
+
+def update_entry(
+    db: Session, *, member: Member, kind: CareerKind, entry_id: int, changes: Mapping[str, Any]
+) -> CareerEntry:
+    """Change the given fields of an entry (named as in its API schema); the rest stay."""
+    career = CAREERS[kind]
+    entry = entry_of(db, member=member, kind=kind, entry_id=entry_id)
+    if career.place_field in changes:
+        _set_place(db, career, entry, changes[career.place_field])
+    if career.label_field in changes:
+        setattr(entry, career.label_field, tidy(changes[career.label_field]))
+    if "start" in changes or "end" in changes:
+        _set_period(
+            entry,
+            Period(changes.get("start", entry.period.start), changes.get("end", entry.period.end)),
+        )
+    db.flush()
+    refresh_search_text(db, member=member)
+    return entry
+
+
+def remove_entry(db: Session, *, member: Member, kind: CareerKind, entry_id: int) -> None:
+    repository.delete_entry(db, entry_of(db, member=member, kind=kind, entry_id=entry_id))
+    refresh_search_text(db, member=member)
+
+
+def search_members(
+    db: Session, *, viewer: Member, query: str, cursor: str | None, limit: int = DEFAULT_LIMIT
+) -> Page[MemberView]:
+    """Members whose name, headline, organizations or schools contain every word of `query`,
+    by name. An empty query lists the whole community."""
+    after: tuple[str, int] | None = None
+    if cursor:
+        name_key, member_id = decode_cursor(cursor, shape=(str, int))
+        after = (str(name_key), int(member_id))
+    found = repository.search_members(db, terms=fold(query).split(), after=after, limit=limit)
+    page = cut_page(found, limit=limit, key=lambda member: (member.name_key, member.id))
+    found_degrees = degrees(db, viewer=viewer, member_ids=[member.id for member in page.items])
+    return Page(
+        items=[MemberView(member, found_degrees[member.id]) for member in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+def newest_members(db: Session, *, viewer: Member, limit: int = 6) -> list[MemberView]:
+    """Who joined the community last, as the viewer sees them."""
+    members = repository.newest_members(db, limit=limit, excluding=viewer.id)
+    found = degrees(db, viewer=viewer, member_ids=[member.id for member in members])
+    return [MemberView(member, found[member.id]) for member in members]
+
+
+def profile_completeness(
+    member: Member, *, has_position: bool, has_education: bool
+) -> list[tuple[str, bool]]:
+    """What a complete profile has, and whether this one has it: the home page's checklist."""
+    return [
+        ("headline", bool(member.headline)),
+        ("location", bool(member.location)),
+        ("sector", bool(member.sector)),
+        ("about", bool(member.about)),
+        ("position", has_position),
+        ("education", has_education),
+    ]
+
+
+def shared_places(db: Session, *, member: Member) -> list[tuple[str, str, int, int]]:
+    """The member's organizations and schools with how many other members list them too."""
+    return repository.members_sharing_places(db, member_id=member.id)
+
+
+def _set_place(db: Session, career: Career, entry: CareerEntry, name: str) -> None:
+    place = repository.place_named(db, career.place_model, name)  # type: ignore[type-var]
+    setattr(entry, career.place_field, place)
+
+
+def _set_period(entry: Position | Education, period: Period) -> None:
+    if not period.is_ordered():
+        raise InvalidInput.for_field("end", N_("The end cannot come before the start."))
+    entry.start_year, entry.start_month = period.start.year, period.start.month
+    entry.end_year = period.end.year if period.end else None
+    entry.end_month = period.end.month if period.end else None

@@ -1,0 +1,59 @@
+"""The one place configuration is read: environment variables prefixed `VINCULO_`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    """Every setting has a default that is right for one machine running the demo."""
+
+    model_config = SettingsConfigDict(env_prefix="VINCULO_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./vinculo.db"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    # Cookies marked Secure are dropped by browsers over plain http, so only production sets it.
+    secure_cookies: bool = False
+    default_locale: Literal["es", "en"] = "en"
+    # Seconds a SQLite writer waits for the write lock before giving up.
+    sqlite_busy_timeout: float = 30.0
+    database_pool_size: int = Field(default=10, ge=1)
+
+    # Identity
+    session_idle_days: int = Field(default=14, ge=1)
+    session_touch_minutes: int = Field(default=60, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=30, ge=1)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment != "development" and (
+            self.secret_key == DEVELOPMENT_SECRET_KEY or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "VINCULO_SECRET_KEY must be a random value of at least 32 characters "
+                f"outside development (environment is {self.environment!r})"
+            )
+        if self.environment == "production" and not self.secure_cookies:
+            raise ValueError("VINCULO_SECURE_COOKIES must be true in production (serve over https)")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

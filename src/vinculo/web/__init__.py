@@ -1,0 +1,1 @@
+"""The web: the HTTP application's shared pieces (pages, problems, security) and static files."""

@@ -1,0 +1,202 @@
+"""What routes receive: the request's unit of work, the API caller, the page being served."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from vinculo.db import Database, on_commit
+from vinculo.errors import N_, NotAuthenticated
+from vinculo.i18n import choose_locale, translations
+from vinculo.identity import service as identity
+from vinculo.identity.models import Member
+from vinculo.settings import get_settings
+from vinculo.web.security import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    csrf_binding,
+    csrf_token,
+    new_csrf_seed,
+)
+from vinculo.web.templating import language_context, render
+
+ResponseT = TypeVar("ResponseT", bound=Response)
+
+LANGUAGE_COOKIE = "vinculo_lang"
+
+
+def database_of(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def request_db(request: Request) -> Iterator[Session]:
+    """The request's one transaction; read-only for GET, committed before the response is sent."""
+    with database_of(request).unit_of_work(write=request.method not in SAFE_METHODS) as db:
+        yield db
+
+
+DbSession = Annotated[Session, Depends(request_db, scope="function")]
+
+
+def _touch_later(db: Session, request: Request, signed: identity.SignedIn) -> None:
+    """Move an idle clock forward after the request, in a short write of its own, so that reading
+    pages stays read-only."""
+    if signed.needs_touch:
+        database = database_of(request)
+        on_commit(db, partial(_touch, database, signed.session_id))
+
+
+def _touch(database: Database, session_id: int) -> None:
+    with database.unit_of_work() as db:
+        identity.touch_session(db, session_id=session_id)
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token.")
+
+
+@dataclass(frozen=True)
+class ApiCaller:
+    member: Member
+    session_id: int
+    token: str
+
+
+def api_caller(
+    request: Request,
+    db: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiCaller:
+    """The member whose bearer token came with the request; 401 without a valid one."""
+    if credentials is None:
+        raise NotAuthenticated()
+    signed = identity.signed_in(db, token=credentials.credentials, kind="api")
+    if signed is None:
+        raise NotAuthenticated(N_("The bearer token is not valid, or it has expired."))
+    _touch_later(db, request, signed)
+    return ApiCaller(
+        member=signed.member, session_id=signed.session_id, token=credentials.credentials
+    )
+
+
+def api_member(caller: Annotated[ApiCaller, Depends(api_caller)]) -> Member:
+    return caller.member
+
+
+ApiCallerDep = Annotated[ApiCaller, Depends(api_caller)]
+ApiMember = Annotated[Member, Depends(api_member)]
+
+
+class LoginRequired(NotAuthenticated):
+    """A page for members only, asked for by a visitor: the pages answer with the login form."""
+
+    slug = "login-required"
+    title = N_("Log in to continue")
+    default_detail = N_("This page is for members of the community.")
+
+
+@dataclass
+class Page:
+    """One page being served: who is looking, in which language, and how to answer them."""
+
+    request: Request
+    db: Session
+    viewer: Member | None
+    session_id: int | None
+    locale: str
+    new_csrf_seed: str | None = None
+    cookies: list[tuple[str, str | None, int | None]] = field(default_factory=list)
+
+    @property
+    def member(self) -> Member:
+        """The logged-in viewer, on pages that require one."""
+        if self.viewer is None:
+            raise LoginRequired()
+        return self.viewer
+
+    def gettext(self, message: str) -> str:
+        return translations(self.locale).gettext(message)
+
+    def csrf_token(self) -> str:
+        binding = csrf_binding(self.request) or self.new_csrf_seed
+        if binding is None:
+            self.new_csrf_seed = binding = new_csrf_seed()
+        return csrf_token(binding)
+
+    def context(self, **values: Any) -> dict[str, Any]:
+        return {
+            **language_context(self.locale),
+            "request": self.request,
+            "viewer": self.viewer,
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": self.csrf_token,
+            **values,
+        }
+
+    def render(self, template: str, *, status_code: int = 200, **values: Any) -> HTMLResponse:
+        body = render(template, self.context(**values))
+        return self.finish(HTMLResponse(body, status_code=status_code))
+
+    def redirect(self, url: str) -> RedirectResponse:
+        """After a successful form post: see the result with a GET (303 See Other)."""
+        return self.finish(RedirectResponse(url, status_code=303))
+
+    def set_cookie(self, name: str, value: str | None, *, max_age: int | None = None) -> None:
+        """Set (or, with None, delete) a cookie on the response this page returns."""
+        self.cookies.append((name, value, max_age))
+
+    def finish(self, response: ResponseT) -> ResponseT:
+        secure = get_settings().secure_cookies
+        if self.new_csrf_seed is not None:
+            response.set_cookie(
+                CSRF_COOKIE, self.new_csrf_seed, httponly=True, samesite="lax", secure=secure
+            )
+        for name, value, max_age in self.cookies:
+            if value is None:
+                response.delete_cookie(name, httponly=True, samesite="lax", secure=secure)
+            else:
+                response.set_cookie(
+                    name, value, max_age=max_age, httponly=True, samesite="lax", secure=secure
+                )
+        return response
+
+
+def page(request: Request, db: DbSession) -> Page:
+    token = request.cookies.get(SESSION_COOKIE)
+    signed = identity.signed_in(db, token=token, kind="web") if token else None
+    if signed is not None:
+        _touch_later(db, request, signed)
+    viewer = signed.member if signed else None
+    locale = choose_locale(
+        preference=viewer.locale if viewer else None,
+        cookie=request.cookies.get(LANGUAGE_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+        default=get_settings().default_locale,
+    )
+    request.state.locale = locale
+    return Page(
+        request=request,
+        db=db,
+        viewer=viewer,
+        session_id=signed.session_id if signed else None,
+        locale=locale,
+    )
+
+
+def member_page(current: Annotated[Page, Depends(page)]) -> Page:
+    """A page only members may see; a visitor is sent to log in."""
+    _ = current.member
+    return current
+
+
+AnyPage = Annotated[Page, Depends(page)]
+MemberPage = Annotated[Page, Depends(member_page)]

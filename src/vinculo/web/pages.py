@@ -1,0 +1,98 @@
+"""Pages of the site as a whole: home, the explanations of problem types, the API reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from vinculo.db import ping
+from vinculo.errors import registered_errors
+from vinculo.profiles import service as profiles
+from vinculo.web.deps import AnyPage, DbSession
+from vinculo.web.problems import HTTP_PROBLEMS
+from vinculo.web.security import csrf_protect
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+@router.get("/")
+def home(page: AnyPage) -> Response:
+    if page.viewer is None:
+        return page.render("home_visitor.html")
+    member = page.viewer
+    positions = profiles.entries_of(page.db, member=member, kind="positions")
+    education = profiles.entries_of(page.db, member=member, kind="education")
+    return page.render(
+        "home_member.html",
+        positions=positions,
+        checklist=profiles.profile_completeness(
+            member, has_position=bool(positions), has_education=bool(education)
+        ),
+        shared_places=profiles.shared_places(page.db, member=member),
+        newest=profiles.newest_members(page.db, viewer=member),
+    )
+
+
+@router.get("/problems/{slug}")
+def problem_type(slug: str, page: AnyPage) -> Response:
+    """What a problem `type` in an API error means; the URI in the error leads here."""
+    known = {
+        cls.slug: (cls.status, cls.title, cls.default_detail)
+        for cls in registered_errors().values()
+    }
+    for status, (http_slug, title) in HTTP_PROBLEMS.items():
+        known.setdefault(http_slug, (status, title, title))
+    if slug not in known:
+        return page.render(
+            "error.html",
+            status_code=404,
+            status=404,
+            title=page.gettext("Not found"),
+            detail=page.gettext("There is nothing here."),
+        )
+    status, title, detail = known[slug]
+    return page.render("problem_type.html", slug=slug, status=status, title=title, detail=detail)
+
+
+@router.get("/api/docs")
+def api_reference(page: AnyPage, request: Request) -> Response:
+    """The API reference, rendered on the server from the OpenAPI document."""
+    spec = request.app.openapi()
+    return page.render("api_docs.html", operations=_operations(spec), spec=spec)
+
+
+@router.get("/healthz")
+def health(db: DbSession) -> JSONResponse:
+    """For load balancers and operators: the process answers and the database too."""
+    ping(db)
+    return JSONResponse({"status": "ok"})
+
+
+def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    operations = []
+    for path, methods in spec.get("paths", {}).items():
+        for method, operation in methods.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "tag": (operation.get("tags") or ["other"])[0],
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": operation.get("parameters", []),
+                    "body": _schema_name(body.get("schema", {})),
+                    "responses": sorted(operation.get("responses", {}).keys()),
+                    "secured": bool(operation.get("security")),
+                }
+            )
+    return sorted(
+        operations, key=lambda operation: (operation["tag"], operation["path"], operation["method"])
+    )
+
+
+def _schema_name(schema: dict[str, Any]) -> str:
+    reference = schema.get("$ref", "")
+    return str(reference.rsplit("/", 1)[-1]) if reference else ""

@@ -1,0 +1,169 @@
+"""Rendering errors: RFC 9457 problem details for the API, a page in the reader's language for
+browsers. An expected error is never a 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from vinculo.errors import N_, FieldError, VinculoError, problem_type
+from vinculo.i18n import choose_locale, translations
+from vinculo.settings import get_settings
+from vinculo.web.templating import language_context, render
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+API_PREFIX = "/api/"
+
+HTTP_PROBLEMS: dict[int, tuple[str, str]] = {
+    400: ("bad-request", N_("Bad request")),
+    401: ("not-authenticated", N_("Not authenticated")),
+    403: ("forbidden", N_("Forbidden")),
+    404: ("not-found", N_("Not found")),
+    405: ("method-not-allowed", N_("Method not allowed")),
+    413: ("too-large", N_("Request too large")),
+    415: ("unsupported-media-type", N_("Unsupported media type")),
+    500: ("server-error", N_("Something went wrong")),
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(VinculoError, _on_vinculo_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _on_invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _on_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _on_unexpected_error)
+
+
+def _wants_problem_json(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    params: dict[str, Any] | None = None,
+    errors: tuple[FieldError, ...] = (),
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if _wants_problem_json(request):
+        body: dict[str, Any] = {
+            "type": problem_type(slug),
+            "title": title,
+            "status": status,
+            "detail": detail % params if params else detail,
+        }
+        if errors:
+            body["errors"] = [
+                {"field": error.field, "message": error.english()} for error in errors
+            ]
+        return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+    return _error_page(
+        request, status=status, title=title, detail=detail, params=params, headers=headers
+    )
+
+
+def _error_page(
+    request: Request,
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    params: dict[str, Any] | None,
+    headers: dict[str, str] | None,
+) -> HTMLResponse:
+    locale = getattr(request.state, "locale", None) or choose_locale(
+        preference=None,
+        cookie=request.cookies.get("vinculo_lang"),
+        accept_language=request.headers.get("accept-language"),
+        default=get_settings().default_locale,
+    )
+    gettext = translations(locale).gettext
+    translated = gettext(detail)
+    body = render(
+        "error.html",
+        {
+            **language_context(locale),
+            "request": request,
+            "viewer": None,
+            "status": status,
+            "title": gettext(title),
+            "detail": translated % params if params else translated,
+        },
+    )
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+async def _on_vinculo_error(request: Request, error: VinculoError) -> Response:
+    from vinculo.web.deps import LoginRequired
+
+    if isinstance(error, LoginRequired) and not _wants_problem_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return problem_response(
+        request,
+        status=error.status,
+        slug=error.slug,
+        title=error.title,
+        detail=error.template,
+        params=error.params,
+        errors=error.errors,
+        headers=error.headers,
+    )
+
+
+async def _on_invalid_request(request: Request, invalid: RequestValidationError) -> Response:
+    errors = tuple(_field_error(error) for error in invalid.errors())
+    detail = "; ".join(f"{error.field}: {error.english()}" for error in errors)
+    return problem_response(
+        request,
+        status=422,
+        slug="invalid-input",
+        title=N_("Invalid input"),
+        detail=detail or N_("Some fields are not valid."),
+        errors=errors,
+    )
+
+
+def _field_error(error: dict[str, Any]) -> FieldError:
+    location = [str(part) for part in error.get("loc", ())]
+    # ("body", "email") names the field "email"; a broken JSON body names the whole "body".
+    field = ".".join(location[1:]) if len(location) > 1 else (location[0] if location else "body")
+    if error.get("type") == "json_invalid":
+        field = "body"
+    message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    return FieldError(field=field, message=message, params={})
+
+
+async def _on_http_error(request: Request, error: HTTPException) -> Response:
+    slug, title = HTTP_PROBLEMS.get(error.status_code, ("http-error", N_("Error")))
+    detail = error.detail if isinstance(error.detail, str) else title
+    return problem_response(
+        request,
+        status=error.status_code,
+        slug=slug,
+        title=title,
+        detail=detail,
+        headers=dict(error.headers or {}),
+    )
+
+
+async def _on_unexpected_error(request: Request, error: Exception) -> Response:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem_response(
+        request,
+        status=500,
+        slug="server-error",
+        title=N_("Something went wrong"),
+        detail=N_("An unexpected error happened; it has been logged."),
+    )
