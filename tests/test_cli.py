@@ -1,0 +1,132 @@
+"""The `vinculo` command as an operator runs it: a real process on a real database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from vinculo.app import create_app
+from vinculo.db import Database
+from vinculo.demo.community import DEMO_EMAIL, DEMO_PASSWORD
+from vinculo.identity.models import Member
+from vinculo.profiles.models import Organization, Position
+from vinculo.settings import get_settings
+
+
+def vinculo(*args: str, database_url: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "VINCULO_DATABASE_URL": database_url}
+    return subprocess.run(  # noqa: S603 - our own command, with fixed arguments
+        [sys.executable, "-m", "vinculo", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+    )
+
+
+def test_upgrade_then_demo_seeds_a_community_once(database_url: str, database: Database) -> None:
+    vinculo("db", "upgrade", database_url=database_url)
+    first = vinculo("demo", "--members", "300", database_url=database_url)
+    assert "300 members" in first.stdout
+    assert DEMO_EMAIL in first.stdout
+    assert DEMO_PASSWORD in first.stdout
+
+    with database.unit_of_work(write=False) as db:
+        members = db.scalar(select(func.count()).select_from(Member))
+        organizations = db.scalar(select(func.count()).select_from(Organization))
+        positions = db.scalar(select(func.count()).select_from(Position))
+    assert members == 300
+    assert organizations is not None
+    assert organizations > 10
+    assert positions is not None
+    assert positions > 300
+
+    again = vinculo("demo", "--members", "300", database_url=database_url)
+    assert "already has 300 members" in again.stdout
+    with database.unit_of_work(write=False) as db:
+        assert db.scalar(select(func.count()).select_from(Member)) == 300
+
+    # The printed credentials work, and the demo member's profile is filled in.
+    with TestClient(create_app(get_settings(), database=database)) as client:
+        response = client.post(
+            "/api/v1/auth/token", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        token = response.json()["access_token"]
+        me = client.get("/api/v1/members/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200
+        assert me.json()["headline"]
+        found = client.get(
+            "/api/v1/members",
+            params={"q": me.json()["name"].split()[0]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert found.status_code == 200
+        assert found.json()["items"]
+
+
+def test_the_same_seed_gives_the_same_community(tmp_path: Path) -> None:
+    names = []
+    for run in ("one", "two"):
+        url = f"sqlite:///{tmp_path / run}.db"
+        vinculo("db", "upgrade", database_url=url)
+        vinculo("demo", "--members", "50", "--seed", "3", database_url=url)
+        database = Database(url)
+        try:
+            with database.unit_of_work(write=False) as db:
+                names.append(list(db.scalars(select(Member.name).order_by(Member.id))))
+        finally:
+            database.dispose()
+    assert names[0] == names[1]
+    assert len(set(names[0])) > 40
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
+    result = vinculo("serve", database_url=f"sqlite:///{tmp_path / 'empty.db'}", check=False)
+    assert result.returncode == 1
+    assert "vinculo db upgrade" in result.stderr
+
+
+def test_db_check_and_current(database_url: str) -> None:
+    assert "matches" in vinculo("db", "check", database_url=database_url).stdout
+    assert "(latest)" in vinculo("db", "current", database_url=database_url).stdout
+
+
+@pytest.mark.slow
+def test_serve_answers_http(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    vinculo("db", "upgrade", database_url=url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "vinculo", "serve", "--port", str(port)],
+        env={**os.environ, "VINCULO_DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        body = b""
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=2
+                ) as answer:
+                    body = answer.read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body == b'{"status":"ok"}'
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
