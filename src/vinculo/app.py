@@ -13,6 +13,7 @@ from vinculo import __version__
 from vinculo.db import Database
 from vinculo.identity import api as identity_api
 from vinculo.identity import pages as identity_pages
+from vinculo.network import api as network_api
 from vinculo.profiles import api as profiles_api
 from vinculo.profiles import pages as profiles_pages
 from vinculo.settings import Settings, get_settings
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api = APIRouter(prefix="/api/v1")
     api.include_router(identity_api.router)
     api.include_router(profiles_api.router)
+    api.include_router(network_api.router)
     app.include_router(api)
 
     app.include_router(web_pages.router)

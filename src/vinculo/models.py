@@ -2,14 +2,20 @@
 
 from vinculo.db import Base
 from vinculo.identity.models import AuthSession, LoginFailure, Member
+from vinculo.network.models import Block, Connection, Invitation, NetworkSettings, Notification
 from vinculo.profiles.models import Education, Organization, Position, School
 
 __all__ = [
     "AuthSession",
     "Base",
+    "Block",
+    "Connection",
     "Education",
+    "Invitation",
     "LoginFailure",
     "Member",
+    "NetworkSettings",
+    "Notification",
     "Organization",
     "Position",
     "School",

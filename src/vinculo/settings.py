@@ -36,6 +36,21 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
 
+    # Network policies (see PRODUCT.md)
+    invitation_days: int = Field(default=14, ge=1)
+    invitation_reminder_days: int = Field(default=7, ge=1)
+    reinvite_cooldown_days: int = Field(default=21, ge=0)
+    invitations_per_week: int = Field(default=100, ge=1)
+    invitations_per_week_low_acceptance: int = Field(default=20, ge=1)
+    low_acceptance_rate: float = Field(default=0.30, ge=0, le=1)
+    low_acceptance_min_answered: int = Field(default=20, ge=1)
+    reports_to_restrict: int = Field(default=5, ge=1)
+    report_window_days: int = Field(default=90, ge=1)
+    max_connections: int = Field(default=30000, ge=1)
+    # How often `vinculo serve` (or `vinculo worker`) expires invitations and sends reminders;
+    # 0 turns the in-process sweep off.
+    sweep_interval_seconds: float = Field(default=60.0, ge=0)
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment != "development" and (

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from vinculo import clock
 from vinculo.identity.models import Member
+from vinculo.network.models import Block
 from vinculo.profiles.models import Education, Organization, Position, School
 from vinculo.text import fold, tidy
 
@@ -95,11 +96,21 @@ def place_keys_of(db: Session, *, member_id: int) -> list[str]:
     return sorted(db.scalars(select(union(organizations, schools).subquery().c[0])))
 
 
+def _not_blocked_with(viewer_id: int) -> Any:
+    """Members with no block between them and the viewer, either way."""
+    return ~Member.id.in_(
+        select(Block.blocked_id)
+        .where(Block.blocker_id == viewer_id)
+        .union(select(Block.blocker_id).where(Block.blocked_id == viewer_id))
+    )
+
+
 def search_members(
-    db: Session, *, terms: list[str], after: tuple[str, int] | None, limit: int
+    db: Session, *, viewer_id: int, terms: list[str], after: tuple[str, int] | None, limit: int
 ) -> list[Member]:
-    """Members whose folded search text holds every term, by name; `limit + 1` at most."""
-    statement = select(Member)
+    """Members whose folded search text holds every term, by name, hiding members blocked either
+    way; `limit + 1` at most."""
+    statement = select(Member).where(_not_blocked_with(viewer_id))
     for term in terms:
         statement = statement.where(Member.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
     if after is not None:
@@ -131,7 +142,7 @@ def newest_members(db: Session, *, limit: int, excluding: int) -> list[Member]:
     return list(
         db.scalars(
             select(Member)
-            .where(Member.id != excluding)
+            .where(Member.id != excluding, _not_blocked_with(excluding))
             .order_by(Member.created_at.desc(), Member.id.desc())
             .limit(limit)
         )

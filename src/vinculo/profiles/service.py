@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from vinculo import clock
 from vinculo.errors import N_, Conflict, InvalidInput, NotFound
 from vinculo.identity.models import Member
+from vinculo.network import repository as network
 from vinculo.pagination import DEFAULT_LIMIT, Page, cut_page, decode_cursor
 from vinculo.profiles import repository
 from vinculo.profiles.models import (
@@ -92,7 +93,9 @@ PROFILE_FIELDS = ("name", "headline", "location", "sector", "about", "locale")
 def access_member(db: Session, *, viewer: Member, member_id: int) -> Member:
     """The one way to reach another member's profile: 404 when it is not there for this viewer."""
     member = db.get(Member, member_id)
-    if member is None:
+    if member is None or (
+        member.id != viewer.id and network.is_blocked_either_way(db, a=viewer.id, b=member.id)
+    ):
         raise MemberNotFound()
     return member
 
@@ -102,17 +105,29 @@ def view_profile(db: Session, *, viewer: Member, member_id: int) -> ProfileView:
     return ProfileView(
         member=member,
         degree=degrees(db, viewer=viewer, member_ids=[member.id])[member.id],
-        mutual_connections=MutualConnections(count=0, sample=()),
+        mutual_connections=mutual_connections(db, viewer=viewer, member=member),
         positions=repository.entries_of(db, Position, member_id=member.id),
         education=repository.entries_of(db, Education, member_id=member.id),
     )
 
 
 def degrees(db: Session, *, viewer: Member, member_ids: Sequence[int]) -> dict[int, int | None]:
-    """The degree from `viewer` to each member: 0 for the viewer, None when not connected.
+    """The degree from `viewer` to each member: 0 for the viewer, 1 for a connection, 2 for a
+    connection's connection, None beyond (3rd degree comes with the graph engine)."""
+    return network.degrees_from(db, viewer_id=viewer.id, member_ids=member_ids)
 
-    Until members can connect, everyone else is out of network."""
-    return {member_id: 0 if member_id == viewer.id else None for member_id in member_ids}
+
+def mutual_connections(
+    db: Session, *, viewer: Member, member: Member, sample: int = 3
+) -> MutualConnections:
+    """How many connections the two share, and the first few of them by name."""
+    if member.id == viewer.id:
+        return MutualConnections(count=0, sample=())
+    shown = network.mutual_connections(db, a=viewer.id, b=member.id, after=None, limit=sample)[
+        :sample
+    ]
+    count = network.count_mutual_connections(db, a=viewer.id, b=member.id) if shown else 0
+    return MutualConnections(count=count, sample=[MemberView(other, 1) for other in shown])
 
 
 def update_profile(db: Session, *, member: Member, changes: Mapping[str, Any]) -> Member:
@@ -220,7 +235,9 @@ def search_members(
     if cursor:
         name_key, member_id = decode_cursor(cursor, shape=(str, int))
         after = (str(name_key), int(member_id))
-    found = repository.search_members(db, terms=fold(query).split(), after=after, limit=limit)
+    found = repository.search_members(
+        db, viewer_id=viewer.id, terms=fold(query).split(), after=after, limit=limit
+    )
     page = cut_page(found, limit=limit, key=lambda member: (member.name_key, member.id))
     found_degrees = degrees(db, viewer=viewer, member_ids=[member.id for member in page.items])
     return Page(
