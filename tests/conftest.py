@@ -21,6 +21,8 @@ os.environ["VINCULO_SECRET_KEY"] = "test-secret-key-that-is-long-enough-01234567
 os.environ["VINCULO_ARGON2_TIME_COST"] = "1"
 os.environ["VINCULO_ARGON2_MEMORY_KIB"] = "64"
 os.environ["VINCULO_ARGON2_PARALLELISM"] = "1"
+# Tests run the network sweep themselves, at the moments they choose.
+os.environ["VINCULO_SWEEP_INTERVAL_SECONDS"] = "0"
 
 import pytest
 import sqlalchemy as sa

@@ -130,3 +130,54 @@ def test_serve_answers_http(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _old_invitation(database: Database, *, days_ago: int) -> int:
+    """An invitation sent `days_ago` days ago between two new members; its id."""
+    from datetime import UTC, datetime, timedelta
+
+    from vinculo import clock
+    from vinculo.identity import service as identity
+    from vinculo.network import service as network
+
+    with clock.frozen(datetime.now(UTC) - timedelta(days=days_ago)), database.unit_of_work() as db:
+        sender = identity.register_member(
+            db, email="old.sender@vinculo.example", password="p" * 10, name="Sender", locale=None
+        )
+        recipient = identity.register_member(
+            db, email="old.recipient@vinculo.example", password="p" * 10, name="Rec", locale=None
+        )
+        return network.send_invitation(db, sender=sender, to=recipient.id).invitation.id
+
+
+def test_worker_once_expires_and_reminds(database_url: str, database: Database) -> None:
+    from vinculo.network.models import Invitation, Notification
+
+    invitation_id = _old_invitation(database, days_ago=15)
+    result = vinculo("worker", "--once", database_url=database_url)
+    assert "1 expired" in result.stdout
+    with database.unit_of_work(write=False) as db:
+        assert db.get_one(Invitation, invitation_id).status == "expired"
+        # Past its expiry, no reminder is sent any more.
+        assert db.scalar(select(func.count()).select_from(Notification)) == 1
+
+
+def test_the_sweep_of_serve_sends_the_day_7_reminder(database: Database) -> None:
+    from vinculo.network.models import Notification
+    from vinculo.network.sweep import PeriodicSweep
+
+    _old_invitation(database, days_ago=8)
+    sweeper = PeriodicSweep(database, interval=0.05)
+    sweeper.start()
+    try:
+        kinds: list[str] = []
+        for _ in range(200):
+            with database.unit_of_work(write=False) as db:
+                kinds = list(db.scalars(select(Notification.kind).order_by(Notification.id)))
+            if "invitation_reminder" in kinds:
+                break
+            time.sleep(0.05)
+    finally:
+        sweeper.stop()
+    # Many sweeps ran; the reminder went out once.
+    assert kinds == ["invitation_received", "invitation_reminder"]

@@ -14,6 +14,7 @@ from vinculo.db import Database
 from vinculo.identity import api as identity_api
 from vinculo.identity import pages as identity_pages
 from vinculo.network import api as network_api
+from vinculo.network.sweep import PeriodicSweep
 from vinculo.profiles import api as profiles_api
 from vinculo.profiles import pages as profiles_pages
 from vinculo.settings import Settings, get_settings
@@ -40,8 +41,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        database.dispose()
+        sweeper = None
+        if settings.sweep_interval_seconds > 0:
+            sweeper = PeriodicSweep(database, interval=settings.sweep_interval_seconds)
+            sweeper.start()
+        try:
+            yield
+        finally:
+            if sweeper is not None:
+                sweeper.stop()
+            database.dispose()
 
     app = FastAPI(
         title="Vínculo",

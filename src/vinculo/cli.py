@@ -97,6 +97,31 @@ def db_revision(
 
 
 @app.command()
+def worker(
+    interval: Annotated[float, typer.Option(min=1, help="Seconds between two sweeps.")] = 60.0,
+    once: Annotated[bool, typer.Option(help="Sweep once and exit (for cron).")] = False,
+) -> None:
+    """Run the background jobs apart from the web processes: expire invitations and send the
+    day-7 reminders."""
+    import time
+
+    from vinculo.network.sweep import sweep_once
+
+    database = _database()
+    try:
+        while True:
+            result = sweep_once(database)
+            typer.echo(f"Swept: {result.expired} expired, {result.reminded} reminded.")
+            if once:
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        return
+    finally:
+        database.dispose()
+
+
+@app.command()
 def demo(
     members: Annotated[int, typer.Option(min=1, help="How many members to generate.")] = 2000,
     seed: Annotated[int, typer.Option(help="The same seed gives the same community.")] = 7,
