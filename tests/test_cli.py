@@ -73,6 +73,18 @@ def test_upgrade_then_demo_seeds_a_community_once(database_url: str, database: D
         )
         assert found.status_code == 200
         assert found.json()["items"]
+        # Colleagues connected, and invitations wait for the demo account.
+        connections = client.get(
+            f"/api/v1/members/{me.json()['id']}/connections",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert connections.json()["items"]
+        received = client.get(
+            "/api/v1/invitations",
+            params={"box": "received"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert len(received.json()["items"]) == 3
 
 
 def test_the_same_seed_gives_the_same_community(tmp_path: Path) -> None:

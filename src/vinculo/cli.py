@@ -142,7 +142,7 @@ def demo(
                 typer.echo(
                     f"Demo community: {summary.members} members, {summary.positions} positions at "
                     f"{summary.organizations} organizations, {summary.education} studies at "
-                    f"{summary.schools} schools."
+                    f"{summary.schools} schools, {summary.connections} connections."
                 )
     finally:
         database.dispose()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from vinculo import clock
 from vinculo.demo import catalog
+from vinculo.demo.network import Stint, seed_demo_network
 from vinculo.identity import repository as identity_repository
 from vinculo.identity.passwords import hash_password
 from vinculo.profiles import repository as profiles_repository
@@ -32,6 +33,7 @@ class DemoCommunity:
     education: int = 0
     organizations: int = 0
     schools: int = 0
+    connections: int = 0
 
 
 @dataclass
@@ -61,6 +63,8 @@ def seed_demo_community(db: Session, *, members: int = 2000, seed: int = 7) -> D
     }
     summary = DemoCommunity(organizations=len(organizations), schools=len(schools))
 
+    stints: list[Stint] = []
+    demo_member_id: int | None = None
     batch: list[_Person] = []
     for index in range(members):
         person = _person(rng, index, now=now, password_hash=password_hash)
@@ -70,12 +74,38 @@ def seed_demo_community(db: Session, *, members: int = 2000, seed: int = 7) -> D
             entry["school_id"] = schools[entry.pop("place")].id
         batch.append(person)
         if len(batch) == BATCH or index == members - 1:
-            _insert(db, batch, summary)
+            ids = _insert(db, batch, summary)
+            demo_member_id = ids[0] if demo_member_id is None else demo_member_id
+            stints.extend(_stints(ids, batch, this_year=now.year))
             batch = []
+    if demo_member_id is not None:
+        place_names = {f"org:{place.id}": name for name, place in organizations.items()} | {
+            f"school:{place.id}": name for name, place in schools.items()
+        }
+        summary.connections = seed_demo_network(
+            db,
+            stints=stints,
+            place_names=place_names,
+            demo_member_id=demo_member_id,
+            rng=rng,
+            now=now,
+        )
     return summary
 
 
-def _insert(db: Session, people: list[_Person], summary: DemoCommunity) -> None:
+def _stints(ids: list[int], people: list[_Person], *, this_year: int) -> list[Stint]:
+    found = []
+    for member_id, person in zip(ids, people, strict=True):
+        for entry, place in [
+            (entry, f"org:{entry['organization_id']}") for entry in person.positions
+        ] + [(entry, f"school:{entry['school_id']}") for entry in person.education]:
+            found.append(
+                Stint(member_id, place, entry["start_year"], entry["end_year"] or this_year)
+            )
+    return found
+
+
+def _insert(db: Session, people: list[_Person], summary: DemoCommunity) -> list[int]:
     ids = identity_repository.insert_members(db, [person.row for person in people])
     positions: list[dict[str, Any]] = []
     education: list[dict[str, Any]] = []
@@ -87,6 +117,7 @@ def _insert(db: Session, people: list[_Person], summary: DemoCommunity) -> None:
     summary.members += len(ids)
     summary.positions += len(positions)
     summary.education += len(education)
+    return ids
 
 
 def _person(rng: random.Random, index: int, *, now: datetime, password_hash: str) -> _Person:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     or_,
     select,
     text,
@@ -277,6 +278,12 @@ def add_connection(db: Session, *, a: int, b: int, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def insert_connections(db: Session, rows: Sequence[dict[str, object]]) -> None:
+    """Many new connections at once (the demo, imports); each an ordered pair not yet connected."""
+    if rows:
+        db.execute(insert(Connection), rows)
+
+
 def connection_between(db: Session, a: int, b: int) -> Connection | None:
     return db.get(Connection, ordered(a, b), populate_existing=True)
 
@@ -338,7 +345,7 @@ def connections_of(
     if after is not None:
         statement = statement.where(tuple_(Member.name_key, Member.id) > tuple_(*after))
     rows = db.execute(statement.order_by(Member.name_key, Member.id).limit(limit + 1))
-    return [(member, connection) for member, connection in rows.tuples()]
+    return [(member, connection) for member, connection in rows]
 
 
 def mutual_connection_ids(db: Session, *, a: int, b: int) -> Select[tuple[int]]:
@@ -438,7 +445,7 @@ def shared_places(db: Session, *, a: int, b: int) -> list[SharedPlace]:
             )
             .order_by(place.name)
         )
-        for name, a_start, a_end, b_start, b_end in db.execute(statement).tuples():
+        for name, a_start, a_end, b_start, b_end in db.execute(statement):
             found.append(SharedPlace(kind, name, a_start, a_end, b_start, b_end))
     return found
 
@@ -488,7 +495,7 @@ def blocked_by(db: Session, *, blocker_id: int) -> list[tuple[Member, Block]]:
         .where(Block.blocker_id == blocker_id)
         .order_by(Member.name_key, Member.id)
     )
-    return [(member, block) for member, block in rows.tuples()]
+    return [(member, block) for member, block in rows]
 
 
 # Settings
@@ -543,7 +550,7 @@ def notifications_of(
     if after is not None:
         statement = statement.where(Notification.id < after)
     rows = db.execute(statement.order_by(Notification.id.desc()).limit(limit + 1))
-    return [(notification, actor) for notification, actor in rows.tuples()]
+    return [(notification, actor) for notification, actor in rows]
 
 
 def count_unread(db: Session, *, member_id: int) -> int:

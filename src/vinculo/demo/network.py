@@ -1,0 +1,131 @@
+"""The demo community's network: colleagues and classmates who connected, and a few invitations
+waiting for the demo account, so that "My network" has something to show from the first minute."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from vinculo.network import repository
+from vinculo.network.models import Invitation
+
+# How many people from one shared place a member tends to connect with.
+COLLEAGUES_PER_STINT = 4
+NOTES_ES = (
+    "Hola, coincidimos en {place}. Me encantaría seguir en contacto.",
+    "¡Hola! Vi que también estuviste en {place}. ¿Conectamos?",
+    "Trabajamos cerca en {place}; me gustaría tenerte en mi red.",
+)
+
+
+@dataclass(frozen=True)
+class Stint:
+    """A member's time at one place (an organization or a school), by year."""
+
+    member_id: int
+    place: str
+    start: int
+    end: int
+
+
+def seed_demo_network(
+    db: Session,
+    *,
+    stints: list[Stint],
+    place_names: dict[str, str],
+    demo_member_id: int,
+    rng: random.Random,
+    now: datetime,
+) -> int:
+    """Connect members who overlapped at a place, and leave invitations for the demo account.
+    Returns how many connections were made."""
+    by_place: dict[str, list[Stint]] = defaultdict(list)
+    for stint in stints:
+        by_place[stint.place].append(stint)
+    pairs: set[tuple[int, int]] = set()
+    for same_place in by_place.values():
+        for stint in same_place:
+            for other in rng.sample(same_place, min(len(same_place), COLLEAGUES_PER_STINT * 3)):
+                overlap = other.start <= stint.end and stint.start <= other.end
+                if overlap and other.member_id != stint.member_id and rng.random() < 0.45:
+                    pairs.add(repository.ordered(stint.member_id, other.member_id))
+    rows = [
+        {"low_id": low, "high_id": high, "created_at": now - timedelta(days=rng.randint(1, 2000))}
+        for low, high in sorted(pairs)
+    ]
+    repository.insert_connections(db, rows)
+    _invitations_for_the_demo_account(
+        db,
+        stints=by_place,
+        place_names=place_names,
+        pairs=pairs,
+        demo_member_id=demo_member_id,
+        rng=rng,
+        now=now,
+    )
+    return len(rows)
+
+
+def _invitations_for_the_demo_account(
+    db: Session,
+    *,
+    stints: dict[str, list[Stint]],
+    place_names: dict[str, str],
+    pairs: set[tuple[int, int]],
+    demo_member_id: int,
+    rng: random.Random,
+    now: datetime,
+) -> None:
+    demo_places = {
+        stint.place
+        for place in stints.values()
+        for stint in place
+        if stint.member_id == demo_member_id
+    }
+    candidates = sorted(
+        {
+            (stint.member_id, stint.place)
+            for place in demo_places
+            for stint in stints[place]
+            if stint.member_id != demo_member_id
+            and repository.ordered(stint.member_id, demo_member_id) not in pairs
+        }
+    )
+    rng.shuffle(candidates)
+    chosen: dict[int, str] = {}
+    for member_id, place in candidates:
+        chosen.setdefault(member_id, place)
+        if len(chosen) == 5:
+            break
+    for number, (member_id, place) in enumerate(chosen.items()):
+        received = number < 3
+        sender, recipient = (member_id, demo_member_id) if received else (demo_member_id, member_id)
+        low, high = repository.ordered(sender, recipient)
+        sent_at = now - timedelta(days=rng.randint(0, 5), hours=rng.randint(0, 23))
+        invitation = repository.add_invitation(
+            db,
+            Invitation(
+                sender_id=sender,
+                recipient_id=recipient,
+                low_id=low,
+                high_id=high,
+                note=rng.choice(NOTES_ES).format(place=place_names[place]) if number != 1 else "",
+                status="pending",
+                reported=False,
+                created_at=sent_at,
+                expires_at=sent_at + timedelta(days=14),
+            ),
+        )
+        if received:
+            repository.add_notification(
+                db,
+                member_id=recipient,
+                kind="invitation_received",
+                actor_id=sender,
+                invitation_id=invitation.id,
+                now=sent_at,
+            )
