@@ -21,6 +21,9 @@ from vinculo.network import repository
 from vinculo.network.models import NOTE_MAX, Connection, Invitation, NetworkSettings
 from vinculo.network.repository import SharedPlace
 from vinculo.pagination import Page, cut_page, decode_cursor, encode_cursor
+
+# A blocked member gets the very refusal of a member who does not exist.
+from vinculo.profiles.service import MemberNotFound
 from vinculo.settings import get_settings
 
 Box = Literal["received", "sent"]
@@ -106,13 +109,6 @@ class NotBlocked(NotFound):
     slug = "not-blocked"
     title = N_("Not blocked")
     default_detail = N_("You have not blocked this member.")
-
-
-class MemberNotFound(NotFound):
-    # The same type as the profiles' refusal: a blocked member must not tell the two apart.
-    slug = "member-not-found"
-    title = N_("Member not found")
-    default_detail = N_("There is no member with this id, or you may not see them.")
 
 
 @dataclass(frozen=True)
