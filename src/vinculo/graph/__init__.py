@@ -1,0 +1,8 @@
+"""The graph engine's core: the connections of the whole community in memory, answering degrees,
+mutual connections, the 2nd-degree network and paths. Pure: it knows dense integer ids and numpy
+arrays, nothing of FastAPI, SQLAlchemy or the models."""
+
+from vinculo.graph.index import GraphIndex, GraphStats
+from vinculo.graph.snapshot import Snapshot
+
+__all__ = ["GraphIndex", "GraphStats", "Snapshot"]
