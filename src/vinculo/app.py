@@ -14,6 +14,7 @@ from vinculo.db import Database
 from vinculo.identity import api as identity_api
 from vinculo.identity import pages as identity_pages
 from vinculo.network import api as network_api
+from vinculo.network.index import NetworkIndex
 from vinculo.network.sweep import PeriodicSweep
 from vinculo.profiles import api as profiles_api
 from vinculo.profiles import pages as profiles_pages
@@ -41,6 +42,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        index = NetworkIndex(database)
+        index.load()
+        index.start_following(poll_seconds=settings.graph_poll_seconds)
+        database.services["network_index"] = index
         sweeper = None
         if settings.sweep_interval_seconds > 0:
             sweeper = PeriodicSweep(database, interval=settings.sweep_interval_seconds)
@@ -50,6 +55,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         finally:
             if sweeper is not None:
                 sweeper.stop()
+            database.services.pop("network_index", None)
+            index.stop()
             database.dispose()
 
     app = FastAPI(

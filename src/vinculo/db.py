@@ -60,9 +60,10 @@ class Base(DeclarativeBase):
 
 _EFFECTS_KEY = "vinculo_after_commit"
 _WRITE_OPTION = "vinculo_write"
+_CONSISTENT_OPTION = "vinculo_consistent"
 
 
-def on_commit(db: Session, effect: Callable[[], None]) -> None:
+def on_commit(db: Session, effect: Callable[[], object]) -> None:
     """Run `effect` once this unit of work has committed; never if it rolls back."""
     db.info.setdefault(_EFFECTS_KEY, []).append(effect)
 
@@ -89,18 +90,23 @@ class Database:
             )
             _configure_postgresql(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Process-wide services a unit of work hands to the code it runs (the graph index).
+        self.services: dict[str, Any] = {}
 
     @contextmanager
-    def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
+    def unit_of_work(self, *, write: bool = True, consistent: bool = False) -> Iterator[Session]:
         """One transaction. Read-only units are enforced read-only by the database itself.
 
         On SQLite a writing unit takes the write lock when it begins, so two writers queue up
-        instead of one failing halfway through.
+        instead of one failing halfway through. A `consistent` unit sees one snapshot for all its
+        statements (REPEATABLE READ on PostgreSQL; every SQLite transaction already does).
         """
-        session = self._sessions()
-        effects: list[Callable[[], None]] = []
+        session = self._sessions(info=dict(self.services))
+        effects: list[Callable[[], object]] = []
         try:
-            session.connection(execution_options={_WRITE_OPTION: write})
+            session.connection(
+                execution_options={_WRITE_OPTION: write, _CONSISTENT_OPTION: consistent}
+            )
             yield session
             effects = session.info.pop(_EFFECTS_KEY, [])
             session.commit()
@@ -130,7 +136,7 @@ def ping(db: Session) -> None:
     db.execute(text("SELECT 1"))
 
 
-def _run_effect(effect: Callable[[], None]) -> None:
+def _run_effect(effect: Callable[[], object]) -> None:
     try:
         effect()
     except Exception:
@@ -167,5 +173,10 @@ def _configure_sqlite(engine: Engine, *, busy_timeout: float) -> None:
 def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        modes = []
+        if conn.get_execution_options().get(_CONSISTENT_OPTION):
+            modes.append("ISOLATION LEVEL REPEATABLE READ")
         if not _wants_write(conn):
-            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            modes.append("READ ONLY")
+        if modes:
+            conn.exec_driver_sql(f"SET TRANSACTION {', '.join(modes)}")

@@ -2,7 +2,14 @@
 
 from vinculo.db import Base
 from vinculo.identity.models import AuthSession, LoginFailure, Member
-from vinculo.network.models import Block, Connection, Invitation, NetworkSettings, Notification
+from vinculo.network.models import (
+    Block,
+    Connection,
+    ConnectionChange,
+    Invitation,
+    NetworkSettings,
+    Notification,
+)
 from vinculo.profiles.models import Education, Organization, Position, School
 
 __all__ = [
@@ -10,6 +17,7 @@ __all__ = [
     "Base",
     "Block",
     "Connection",
+    "ConnectionChange",
     "Education",
     "Invitation",
     "LoginFailure",

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # How often `vinculo serve` (or `vinculo worker`) expires invitations and sends reminders;
     # 0 turns the in-process sweep off.
     sweep_interval_seconds: float = Field(default=60.0, ge=0)
+    # How often a process polls the connection change log to keep its graph index in step (on
+    # PostgreSQL notifications wake it up sooner).
+    graph_poll_seconds: float = Field(default=0.5, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -147,3 +147,16 @@ class Notification(Base):
         CheckConstraint(_one_of("kind", NOTIFICATION_KINDS), name="kind"),
         Index("ix_notification_member_id_id", "member_id", "id"),
     )
+
+
+class ConnectionChange(Base):
+    """The change log of connections, written in the transaction that connects or disconnects.
+    Every process keeps its in-memory graph index in step by reading it in `id` order."""
+
+    __tablename__ = "connection_change"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    low_id: Mapped[int] = mapped_column(Id)
+    high_id: Mapped[int] = mapped_column(Id)
+    connected: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -15,7 +15,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     or_,
     select,
     text,
@@ -23,12 +22,22 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import (
+    insert as insert_statement,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from vinculo.identity.models import Member
-from vinculo.network.models import Block, Connection, Invitation, NetworkSettings, Notification
+from vinculo.network.models import (
+    Block,
+    Connection,
+    ConnectionChange,
+    Invitation,
+    NetworkSettings,
+    Notification,
+)
 from vinculo.profiles.models import Education, Organization, Position, School
 
 
@@ -39,6 +48,9 @@ class SharedPlace(NamedTuple):
     end_year: int | None
     other_start_year: int
     other_end_year: int | None
+
+
+CHANGES_CHANNEL = "vinculo_connections"
 
 
 def ordered(a: int, b: int) -> tuple[int, int]:
@@ -275,25 +287,55 @@ def add_connection(db: Session, *, a: int, b: int, now: datetime) -> bool:
         .values(low_id=low, high_id=high, created_at=now)
         .on_conflict_do_nothing(index_elements=["low_id", "high_id"])
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    _log_changes(db, [(low, high)], connected=True, now=now)
+    return True
 
 
-def insert_connections(db: Session, rows: Sequence[dict[str, object]]) -> None:
+def _log_changes(
+    db: Session, pairs: Sequence[tuple[int, int]], *, connected: bool, now: datetime
+) -> None:
+    """Write connection changes to the log every process's graph index follows, and on
+    PostgreSQL wake the followers up (the notification is delivered at commit)."""
+    if not pairs:
+        return
+    db.execute(
+        insert_statement(ConnectionChange),
+        [
+            {"low_id": low, "high_id": high, "connected": connected, "created_at": now}
+            for low, high in pairs
+        ],
+    )
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
+
+
+def insert_connections(db: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Many new connections at once (the demo, imports); each an ordered pair not yet connected."""
     if rows:
-        db.execute(insert(Connection), rows)
+        db.execute(insert_statement(Connection), rows)
+        _log_changes(
+            db,
+            [(row["low_id"], row["high_id"]) for row in rows],
+            connected=True,
+            now=max(row["created_at"] for row in rows),
+        )
 
 
 def connection_between(db: Session, a: int, b: int) -> Connection | None:
     return db.get(Connection, ordered(a, b), populate_existing=True)
 
 
-def delete_connection(db: Session, *, a: int, b: int) -> bool:
+def delete_connection(db: Session, *, a: int, b: int, now: datetime) -> bool:
     low, high = ordered(a, b)
     result = db.execute(
         delete(Connection).where(Connection.low_id == low, Connection.high_id == high)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    _log_changes(db, [(low, high)], connected=False, now=now)
+    return True
 
 
 def count_connections(db: Session, *, member_id: int) -> int:
@@ -359,6 +401,18 @@ def mutual_connections(
 ) -> list[Member]:
     ids = mutual_connection_ids(db, a=a, b=b).subquery()
     statement = select(Member).where(Member.id.in_(select(ids.c.id)))
+    if after is not None:
+        statement = statement.where(tuple_(Member.name_key, Member.id) > tuple_(*after))
+    return list(db.scalars(statement.order_by(Member.name_key, Member.id).limit(limit + 1)))
+
+
+def members_among(
+    db: Session, *, ids: Sequence[int], after: tuple[str, int] | None, limit: int
+) -> list[Member]:
+    """The members with these ids, by name after the cursor position; `limit + 1` at most."""
+    if not ids:
+        return []
+    statement = select(Member).where(Member.id.in_(ids))
     if after is not None:
         statement = statement.where(tuple_(Member.name_key, Member.id) > tuple_(*after))
     return list(db.scalars(statement.order_by(Member.name_key, Member.id).limit(limit + 1)))

@@ -15,9 +15,12 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from vinculo import clock
+from vinculo.db import on_commit
 from vinculo.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from vinculo.identity.models import Member
+from vinculo.network import index as network_index
 from vinculo.network import repository
+from vinculo.network.index import index_of
 from vinculo.network.models import NOTE_MAX, Connection, Invitation, NetworkSettings
 from vinculo.network.repository import SharedPlace
 from vinculo.pagination import Page, cut_page, decode_cursor, encode_cursor
@@ -419,8 +422,18 @@ def _refuse_over_connection_cap(db: Session, *, member_ids: Sequence[int]) -> No
 
 
 def _connect(db: Session, *, a: int, b: int, now: datetime) -> None:
-    repository.add_connection(db, a=a, b=b, now=now)
+    if repository.add_connection(db, a=a, b=b, now=now):
+        _update_index_after_commit(db)
     repository.mark_pair_accepted(db, a=a, b=b, now=now)
+
+
+def _update_index_after_commit(db: Session) -> None:
+    """Once the change is committed, this process's graph index applies it at once, so that the
+    member who made it sees it in the very next answer; other processes follow the log."""
+    index = index_of(db)
+    if index is not None and not db.info.get("index_update_scheduled"):
+        db.info["index_update_scheduled"] = True
+        on_commit(db, index.catch_up)
 
 
 # Connections
@@ -429,8 +442,9 @@ def _connect(db: Session, *, a: int, b: int, now: datetime) -> None:
 def remove_connection(db: Session, *, member: Member, other_id: int) -> None:
     """End a connection, silently: the other member is not told."""
     repository.lock_members(db, (member.id, other_id))
-    if not repository.delete_connection(db, a=member.id, b=other_id):
+    if not repository.delete_connection(db, a=member.id, b=other_id, now=clock.now()):
         raise NotConnected()
+    _update_index_after_commit(db)
 
 
 def connections_of(
@@ -516,15 +530,17 @@ def mutual_connections(
     if cursor:
         name_key, last_id = decode_cursor(cursor, shape=(str, int))
         after = (str(name_key), int(last_id))
-    rows = repository.mutual_connections(db, a=viewer.id, b=member.id, after=after, limit=limit)
+    count, rows = network_index.mutual_connections(
+        db, a=viewer.id, b=member.id, after=after, limit=limit
+    )
     page = cut_page(rows, limit=limit, key=lambda other: (other.name_key, other.id))
-    return repository.count_mutual_connections(db, a=viewer.id, b=member.id), page
+    return count, page
 
 
 def link_between(db: Session, *, a: int, b: int, sample: int = 3) -> Link:
-    mutual = repository.mutual_connections(db, a=a, b=b, after=None, limit=sample)
+    count, mutual = network_index.mutual_connections(db, a=a, b=b, after=None, limit=sample)
     return Link(
-        mutual_count=repository.count_mutual_connections(db, a=a, b=b) if mutual else 0,
+        mutual_count=count,
         mutual_sample=mutual[:sample],
         places=repository.shared_places(db, a=a, b=b),
     )
@@ -532,7 +548,7 @@ def link_between(db: Session, *, a: int, b: int, sample: int = 3) -> Link:
 
 def degrees(db: Session, *, viewer: Member, member_ids: Sequence[int]) -> dict[int, int | None]:
     """The degree from the viewer to each member: 0, 1, 2, or None beyond."""
-    return repository.degrees_from(db, viewer_id=viewer.id, member_ids=member_ids)
+    return network_index.degrees(db, viewer_id=viewer.id, member_ids=member_ids)
 
 
 # Blocks
@@ -551,7 +567,8 @@ def block_member(db: Session, *, blocker: Member, blocked_id: int) -> Member:
     now = clock.now()
     if not repository.add_block(db, blocker_id=blocker.id, blocked_id=blocked.id, now=now):
         raise Conflict(N_("You have already blocked this member."))
-    repository.delete_connection(db, a=blocker.id, b=blocked.id)
+    if repository.delete_connection(db, a=blocker.id, b=blocked.id, now=now):
+        _update_index_after_commit(db)
     repository.close_pair(
         db, a=blocker.id, b=blocked.id, status_from_a="withdrawn", status_from_b="ignored", now=now
     )

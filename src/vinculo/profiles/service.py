@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from vinculo import clock
 from vinculo.errors import N_, Conflict, InvalidInput, NotFound
 from vinculo.identity.models import Member
+from vinculo.network import index as network_index
 from vinculo.network import repository as network
 from vinculo.pagination import DEFAULT_LIMIT, Page, cut_page, decode_cursor
 from vinculo.profiles import repository
@@ -114,7 +115,7 @@ def view_profile(db: Session, *, viewer: Member, member_id: int) -> ProfileView:
 def degrees(db: Session, *, viewer: Member, member_ids: Sequence[int]) -> dict[int, int | None]:
     """The degree from `viewer` to each member: 0 for the viewer, 1 for a connection, 2 for a
     connection's connection, None beyond (3rd degree comes with the graph engine)."""
-    return network.degrees_from(db, viewer_id=viewer.id, member_ids=member_ids)
+    return network_index.degrees(db, viewer_id=viewer.id, member_ids=member_ids)
 
 
 def mutual_connections(
@@ -123,11 +124,10 @@ def mutual_connections(
     """How many connections the two share, and the first few of them by name."""
     if member.id == viewer.id:
         return MutualConnections(count=0, sample=())
-    shown = network.mutual_connections(db, a=viewer.id, b=member.id, after=None, limit=sample)[
-        :sample
-    ]
-    count = network.count_mutual_connections(db, a=viewer.id, b=member.id) if shown else 0
-    return MutualConnections(count=count, sample=[MemberView(other, 1) for other in shown])
+    count, shown = network_index.mutual_connections(
+        db, a=viewer.id, b=member.id, after=None, limit=sample
+    )
+    return MutualConnections(count=count, sample=[MemberView(other, 1) for other in shown[:sample]])
 
 
 def update_profile(db: Session, *, member: Member, changes: Mapping[str, Any]) -> Member:

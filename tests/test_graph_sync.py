@@ -1,0 +1,148 @@
+"""Several `vinculo serve` processes on one database keep their graph indexes in step."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.helpers import PASSWORD, new_email
+
+pytestmark = pytest.mark.slow
+
+# The issue's target is one second; notifications make it milliseconds. The generous deadline
+# only keeps a loaded machine from failing the test.
+DEADLINE_SECONDS = 5.0
+
+
+class Server:
+    def __init__(self, database_url: str) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen(  # noqa: S603 - our own command
+            [sys.executable, "-m", "vinculo", "serve", "--port", str(self.port)],
+            env={**os.environ, "VINCULO_DATABASE_URL": database_url},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(300):
+            try:
+                self.call("GET", "/healthz")
+            except OSError:
+                time.sleep(0.05)
+            else:
+                return
+        raise RuntimeError("the server did not start")
+
+    def call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, token: str | None = None
+    ) -> Any:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={
+                "content-type": "application/json",
+                **({"authorization": f"Bearer {token}"} if token else {}),
+            },
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - local http
+            raw = answer.read()
+        return json.loads(raw) if raw else None
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def two_servers(database_url: str) -> Iterator[tuple[Server, Server]]:
+    first = Server(database_url)
+    try:
+        second = Server(database_url)
+        try:
+            yield first, second
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+
+
+def _member(server: Server, name: str) -> tuple[int, str]:
+    email = new_email()
+    member = server.call(
+        "POST", "/api/v1/auth/register", {"email": email, "password": PASSWORD, "name": name}
+    )
+    token = server.call("POST", "/api/v1/auth/token", {"email": email, "password": PASSWORD})
+    return member["id"], token["access_token"]
+
+
+def _degree_seen(server: Server, token: str, member_id: int, expected: int | None) -> bool:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        if server.call("GET", f"/api/v1/members/{member_id}", token=token)["degree"] == expected:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _connect(server: Server, a_token: str, b_id: int, b_token: str) -> None:
+    invitation = server.call("POST", "/api/v1/invitations", {"to": b_id}, token=a_token)
+    server.call("POST", f"/api/v1/invitations/{invitation['id']}/accept", token=b_token)
+
+
+def test_a_connection_made_through_one_process_shows_in_the_other(
+    two_servers: tuple[Server, Server],
+) -> None:
+    one, other = two_servers
+    _, ana_token = _member(one, "Ana")
+    beto, beto_token = _member(one, "Beto")
+    carla, carla_token = _member(one, "Carla")
+    _connect(one, ana_token, beto, beto_token)
+    # The process that made the change answers from its index at once.
+    assert one.call("GET", f"/api/v1/members/{beto}", token=ana_token)["degree"] == 1
+    assert _degree_seen(other, ana_token, beto, 1)
+    _connect(other, beto_token, carla, carla_token)
+    assert _degree_seen(one, ana_token, carla, 2)
+    one.call("DELETE", f"/api/v1/connections/{beto}", token=ana_token)
+    assert _degree_seen(other, ana_token, carla, None)
+
+
+def test_nothing_is_missed_when_the_listener_loses_its_connection(
+    two_servers: tuple[Server, Server], database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite processes poll")
+    one, other = two_servers
+    members = [_member(one, name) for name in ("Ana", "Beto", "Carla", "Dani")]
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            killed = connection.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = 'vinculo-graph-listener' "
+                    "AND datname = current_database()"
+                )
+            ).scalar()
+        assert killed == 2
+        # Changes while the listeners are down.
+        (_, ana_token), (beto, beto_token), (carla, carla_token), (dani, dani_token) = members
+        _connect(one, ana_token, beto, beto_token)
+        _connect(one, carla_token, dani, dani_token)
+        _connect(one, beto_token, carla, carla_token)
+        assert _degree_seen(other, ana_token, dani, 3)
+        assert _degree_seen(other, dani_token, beto, 2)
+    finally:
+        engine.dispose()
