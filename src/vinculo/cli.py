@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from vinculo import migrations
 from vinculo.db import Database
+from vinculo.graph_commands import graph_app
 from vinculo.settings import get_settings
 
 app = typer.Typer(help="Vínculo: a self-hostable professional network.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(graph_app, name="graph")
 
 
 def _database() -> Database:
@@ -119,6 +122,50 @@ def worker(
         return
     finally:
         database.dispose()
+
+
+@app.command("import")
+def import_members(
+    members: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="members CSV")],
+    connections: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="connections CSV")
+    ] = None,
+    positions: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="positions CSV")
+    ] = None,
+    education: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="education CSV")
+    ] = None,
+) -> None:
+    """Import members, connections, positions and education from CSV files: all or nothing, and
+    running it again changes nothing."""
+    import sys
+
+    from vinculo.imports.service import ImportFiles, ImportRefused, run_import
+
+    files = ImportFiles(members, connections, positions, education)
+    show = sys.stderr.isatty()
+    database = _database()
+    try:
+        with database.unit_of_work() as db:
+            result = run_import(
+                db, files, progress=lambda step: typer.echo(f"… {step}", err=True) if show else None
+            )
+    except ImportRefused as refused:
+        for line in refused.problems.lines:
+            typer.echo(line, err=True)
+        hidden = refused.problems.total - len(refused.problems.lines)
+        if hidden:
+            typer.echo(f"… and {hidden} more problems", err=True)
+        typer.echo("Nothing was imported.", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        database.dispose()
+    typer.echo(
+        f"Imported {result.members_added} new members ({result.members_known} already here), "
+        f"{result.connections_added} connections, {result.positions_added} positions, "
+        f"{result.education_added} education entries."
+    )
 
 
 @app.command()

@@ -18,6 +18,10 @@ EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 LOCALES = ("es", "en")
+EXTERNAL_ID_MAX = 100
+# The password hash of a member who has never set a password (an imported one): no password
+# verifies against it.
+NO_PASSWORD = "!"  # noqa: S105 - not a secret: a hash nothing matches
 
 
 class Member(Base):
@@ -37,6 +41,8 @@ class Member(Base):
     sector: Mapped[str] = mapped_column(String(SECTOR_MAX), default="")
     about: Mapped[str] = mapped_column(Text, default="")
     locale: Mapped[str | None] = mapped_column(String(5))
+    # The member's id in the system they were imported from (`vinculo import`), if any.
+    external_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_MAX), unique=True)
     # Folded name, headline and organizations, kept by the profiles service for member search.
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]

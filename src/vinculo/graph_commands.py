@@ -1,0 +1,152 @@
+"""The `vinculo graph` commands: answer degree, path and mutual-connection questions from a graph
+index built once from the database, for operators and scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import select
+
+from vinculo.db import Database
+from vinculo.identity.models import Member
+from vinculo.network.index import NetworkIndex
+
+graph_app = typer.Typer(help="Ask the network's graph index.", no_args_is_help=True)
+
+ExternalIds = Annotated[
+    bool, typer.Option("--external-ids", help="Members are named by their external ids.")
+]
+Json = Annotated[bool, typer.Option("--json", help="Answer in JSON.")]
+
+
+class Members:
+    """Turns the references the operator gives into member ids and back."""
+
+    def __init__(self, database: Database, *, external: bool) -> None:
+        self.external = external
+        self.to_id: dict[str, int] = {}
+        self.to_reference: dict[int, Any] = {}
+        with database.unit_of_work(write=False) as db:
+            if external:
+                for external_id, member_id in db.execute(
+                    select(Member.external_id, Member.id).where(Member.external_id.is_not(None))
+                ):
+                    self.to_id[str(external_id)] = member_id
+                    self.to_reference[member_id] = external_id
+            else:
+                known = set(db.scalars(select(Member.id)))
+                self.to_id = {str(member_id): member_id for member_id in known}
+
+    def id_of(self, reference: object) -> int:
+        member_id = self.to_id.get(str(reference))
+        if member_id is None:
+            raise LookupError(f"no member {reference}")
+        return member_id
+
+    def references(self, ids: Iterable[int]) -> list[Any]:
+        return [self.to_reference[i] if self.external else i for i in ids]
+
+
+def _index(database: Database) -> NetworkIndex:
+    index = NetworkIndex(database)
+    index.load()
+    return index
+
+
+def answer(index: NetworkIndex, members: Members, query: dict[str, Any]) -> dict[str, Any]:
+    """One query of `graph batch` (or of a single command), answered."""
+    op = query.get("op")
+    try:
+        a = members.id_of(query.get("a"))
+        if op == "degree":
+            return {"degree": index.graph.degree(a, members.id_of(query.get("b")))}
+        if op == "path":
+            path = index.graph.shortest_path(a, members.id_of(query.get("b")))
+            return {
+                "length": None if path is None else len(path) - 1,
+                "path": members.references(path or []),
+            }
+        if op == "mutual":
+            found = index.graph.mutual_connections(a, members.id_of(query.get("b"))).tolist()
+            return {"count": len(found), "members": members.references(found)}
+    except LookupError as missing:
+        return {"error": str(missing)}
+    if op == "suggest":
+        return {"error": "suggestions are not available yet"}
+    return {"error": f"unknown op {op!r}"}
+
+
+def _say(result: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result))
+    elif "error" in result:
+        typer.echo(result["error"], err=True)
+    else:
+        typer.echo(", ".join(f"{key}: {value}" for key, value in result.items()))
+    if "error" in result:
+        raise typer.Exit(code=1)
+
+
+def _database() -> Database:
+    from vinculo.settings import get_settings
+
+    return Database(get_settings().database_url, pool_size=2)
+
+
+def _single(op: str, a: str, b: str, *, external: bool, as_json: bool) -> None:
+    database = _database()
+    try:
+        members = Members(database, external=external)
+        result = answer(_index(database), members, {"op": op, "a": a, "b": b})
+    finally:
+        database.dispose()
+    _say(result, as_json=as_json)
+
+
+@graph_app.command()
+def degree(a: str, b: str, external_ids: ExternalIds = False, as_json: Json = False) -> None:
+    """The degree between two members: 0, 1, 2, 3, or null beyond."""
+    _single("degree", a, b, external=external_ids, as_json=as_json)
+
+
+@graph_app.command()
+def path(a: str, b: str, external_ids: ExternalIds = False, as_json: Json = False) -> None:
+    """One shortest path between two members, of at most 6 steps."""
+    _single("path", a, b, external=external_ids, as_json=as_json)
+
+
+@graph_app.command()
+def mutual(a: str, b: str, external_ids: ExternalIds = False, as_json: Json = False) -> None:
+    """The connections two members have in common."""
+    _single("mutual", a, b, external=external_ids, as_json=as_json)
+
+
+@graph_app.command()
+def batch(external_ids: ExternalIds = False) -> None:
+    """Answer JSON-line queries from standard input, one JSON line each, in order, building the
+    index once: {"op": "degree"|"path"|"mutual", "a": A, "b": B}."""
+    database = _database()
+    try:
+        members = Members(database, external=external_ids)
+        index = _index(database)
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            try:
+                query = json.loads(line)
+            except json.JSONDecodeError as invalid:
+                result: dict[str, Any] = {"error": f"not JSON: {invalid.msg}"}
+            else:
+                result = (
+                    answer(index, members, query)
+                    if isinstance(query, dict)
+                    else {"error": "each line must be a JSON object"}
+                )
+            sys.stdout.write(json.dumps(result) + "\n")
+        sys.stdout.flush()
+    finally:
+        database.dispose()

@@ -1,0 +1,246 @@
+"""`vinculo import`: bring an existing member base into Vínculo, all or nothing.
+
+Every file is read and checked first; when any row is wrong, the problems are reported with their
+file and line and nothing is written. Then everything is written in one transaction. Running the
+same import again changes nothing: members are matched by their external id, connections and
+career entries that exist already are left alone."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from vinculo import clock
+from vinculo.identity.models import NO_PASSWORD, Member
+from vinculo.imports import reader, repository
+from vinculo.imports.reader import CareerRow, MemberRow, Problems
+from vinculo.network.repository import ordered
+from vinculo.profiles import repository as profiles_repository
+from vinculo.profiles.models import Education, Organization, Position, School
+from vinculo.profiles.service import refresh_search_text, search_text_of
+from vinculo.text import fold
+
+Progress = Callable[[str], None]
+
+
+class ImportRefused(Exception):
+    """The files have problems; nothing was written."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        super().__init__(f"{problems.total} problems")
+
+
+@dataclass
+class ImportFiles:
+    members: Path
+    connections: Path | None = None
+    positions: Path | None = None
+    education: Path | None = None
+
+
+@dataclass
+class ImportResult:
+    members_added: int = 0
+    members_known: int = 0
+    connections_added: int = 0
+    positions_added: int = 0
+    education_added: int = 0
+
+
+@dataclass
+class _Read:
+    members: list[MemberRow]
+    connections: list[tuple[str, str, int]]
+    positions: list[tuple[CareerRow, int]]
+    education: list[tuple[CareerRow, int]]
+
+
+def run_import(
+    db: Session, files: ImportFiles, *, progress: Progress = lambda _: None
+) -> ImportResult:
+    problems = Problems()
+    progress("reading the files")
+    read = _read_all(files, problems)
+    known = repository.member_ids_by_external_id(db)
+    _check_references(files, read, known, problems)
+    _check_emails(db, files, read.members, problems)
+    if problems.total:
+        raise ImportRefused(problems)
+
+    result = ImportResult()
+    now = clock.now()
+    progress("writing members")
+    new_members = [row for row in read.members if row.external_id not in known]
+    result.members_known = len(read.members) - len(new_members)
+    places = _places_by_member(read)
+    repository.insert_members(
+        db,
+        [
+            {
+                "email": row.email or _placeholder_email(row.external_id),
+                "password_hash": NO_PASSWORD,
+                "name": row.name,
+                "name_key": fold(row.name),
+                "headline": row.headline,
+                "location": row.location,
+                "sector": row.sector,
+                "about": "",
+                "locale": None,
+                "search_text": search_text_of(
+                    name=row.name, headline=row.headline, places=places.get(row.external_id, [])
+                ),
+                "created_at": now,
+                "updated_at": now,
+                "external_id": row.external_id,
+            }
+            for row in new_members
+        ],
+    )
+    result.members_added = len(new_members)
+    ids = repository.member_ids_by_external_id(db)
+
+    if read.connections:
+        progress("writing connections")
+        pairs = (ordered(ids[a], ids[b]) for a, b, _ in read.connections)
+        result.connections_added = repository.insert_connections(db, pairs, now=now)
+
+    progress("writing positions and education")
+    touched: set[int] = set()
+    result.positions_added = _add_careers(
+        db, read.positions, ids=ids, kind="positions", touched=touched
+    )
+    result.education_added = _add_careers(
+        db, read.education, ids=ids, kind="education", touched=touched
+    )
+    # Members who were there before and gained entries: their search text names the new places.
+    new_ids = {ids[row.external_id] for row in new_members}
+    for member_id in sorted(touched - new_ids):
+        member = db.get(Member, member_id)
+        if member is not None:
+            refresh_search_text(db, member=member)
+    return result
+
+
+def _read_all(files: ImportFiles, problems: Problems) -> _Read:
+    return _Read(
+        members=reader.read_members(files.members, problems),
+        connections=reader.read_connections(files.connections, problems)
+        if files.connections
+        else [],
+        positions=reader.read_careers(files.positions, kind="positions", problems=problems)
+        if files.positions
+        else [],
+        education=reader.read_careers(files.education, kind="education", problems=problems)
+        if files.education
+        else [],
+    )
+
+
+def _check_references(
+    files: ImportFiles, read: _Read, known: dict[str, int], problems: Problems
+) -> None:
+    """Every member a row names is in the members file or already in the database."""
+    named = {row.external_id for row in read.members} | set(known)
+    if files.connections:
+        for a, b, line in read.connections:
+            for external_id in (a, b):
+                if external_id not in named:
+                    problems.add(
+                        files.connections, line, f"no member has external_id {external_id}"
+                    )
+    for path, rows in ((files.positions, read.positions), (files.education, read.education)):
+        if path is None:
+            continue
+        for row, line in rows:
+            if row.external_id not in named:
+                problems.add(path, line, f"no member has external_id {row.external_id}")
+
+
+def _check_emails(
+    db: Session, files: ImportFiles, members: list[MemberRow], problems: Problems
+) -> None:
+    """An email in the file must not belong to another member already."""
+    emails = [row.email for row in members if row.email]
+    owners = repository.owners_of_emails(db, emails)
+    for line, row in enumerate(members, start=2):
+        if row.email in owners and owners[row.email] != row.external_id:
+            problems.add(files.members, line, f"email {row.email} belongs to another member")
+
+
+def _places_by_member(read: _Read) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for rows in (read.positions, read.education):
+        for row, _ in rows:
+            found.setdefault(row.external_id, []).append(row.place)
+    return found
+
+
+def _add_careers(
+    db: Session,
+    rows: list[tuple[CareerRow, int]],
+    *,
+    ids: dict[str, int],
+    kind: str,
+    touched: set[int],
+) -> int:
+    if not rows:
+        return 0
+    model: type[Position] | type[Education] = Position if kind == "positions" else Education
+    place_model: type[Organization] | type[School] = Organization if kind == "positions" else School
+    place_column, label_column = (
+        ("organization_id", "title") if kind == "positions" else ("school_id", "degree")
+    )
+    place_ids: dict[str, int] = {}
+    for row, _ in rows:
+        key = fold(row.place)
+        if key not in place_ids:
+            place = profiles_repository.place_named(db, place_model, row.place)  # type: ignore[type-var]
+            place_ids[key] = int(place.id)
+    existing = repository.existing_entries(
+        db, table=model.__tablename__, place_column=place_column, label_column=label_column
+    )
+    now = clock.now()
+    new: list[dict[str, Any]] = []
+    for row, _ in rows:
+        member_id = ids[row.external_id]
+        end_year, end_month = row.end if row.end else (None, None)
+        identity = (
+            member_id,
+            place_ids[fold(row.place)],
+            row.label,
+            row.start[0],
+            row.start[1],
+            end_year,
+            end_month,
+        )
+        if identity in existing:
+            continue
+        existing.add(identity)
+        touched.add(member_id)
+        new.append(
+            {
+                "member_id": member_id,
+                place_column: identity[1],
+                label_column: row.label,
+                "start_year": row.start[0],
+                "start_month": row.start[1],
+                "end_year": end_year,
+                "end_month": end_month,
+                "created_at": now,
+            }
+        )
+    profiles_repository.insert_entries(db, model, new)
+    return len(new)
+
+
+def _placeholder_email(external_id: str) -> str:
+    """Members imported without an email get one that can never receive mail (the .invalid
+    domain is reserved), the same on every run; they cannot log in until they set their own."""
+    digest = hashlib.sha256(external_id.encode()).hexdigest()[:20]
+    return f"imported-{digest}@members.invalid"

@@ -1,0 +1,197 @@
+"""`vinculo import` and `vinculo graph`, as an operator runs them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from vinculo.db import Database
+from vinculo.identity.models import Member
+from vinculo.network.models import Connection, ConnectionChange
+from vinculo.profiles.models import Education, Organization, Position
+
+
+def vinculo(
+    *args: str, database_url: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own command, with fixed arguments
+        [sys.executable, "-m", "vinculo", *args],
+        env={**os.environ, "VINCULO_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        input=stdin,
+    )
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text.strip() + "\n", encoding="utf-8")
+    return path
+
+
+def _files(folder: Path) -> list[str]:
+    members = _write(
+        folder,
+        "members.csv",
+        """
+external_id,name,email,headline,location,sector
+ana,Ana Ruiz,ana@vinculo.example,Ingeniera de datos,Madrid,Tecnología
+beto,Beto Gil,,,,
+carla,Carla Núñez,carla@vinculo.example,,Sevilla,
+dani,Dani Sol,,,,
+""",
+    )
+    connections = _write(
+        folder,
+        "connections.csv",
+        """
+a,b,connected_on
+ana,beto,2020-01-02
+beto,carla,
+carla,dani,
+beto,ana,
+""",
+    )
+    positions = _write(
+        folder,
+        "positions.csv",
+        """
+external_id,organization,title,start,end
+ana,Acme Ibérica,Ingeniera,2019,
+dani,ACME IBERICA,Analista,2018-03-01,2021-06-30
+""",
+    )
+    education = _write(
+        folder,
+        "education.csv",
+        """
+external_id,school,degree,start,end
+carla,Universidad de Sevilla,Grado en Física,2010,2014
+""",
+    )
+    return [
+        "--members",
+        str(members),
+        "--connections",
+        str(connections),
+        "--positions",
+        str(positions),
+        "--education",
+        str(education),
+    ]
+
+
+def _counts(database: Database) -> tuple[int, ...]:
+    with database.unit_of_work(write=False) as db:
+        return tuple(
+            int(db.scalar(select(func.count()).select_from(model)) or 0)
+            for model in (Member, Connection, ConnectionChange, Position, Education, Organization)
+        )
+
+
+def test_import_once_then_again_changes_nothing(
+    database_url: str, database: Database, tmp_path: Path
+) -> None:
+    files = _files(tmp_path)
+    first = vinculo("import", *files, database_url=database_url)
+    assert first.returncode == 0, first.stderr
+    assert "4 new members" in first.stdout
+    assert _counts(database) == (4, 3, 3, 2, 1, 1)
+    second = vinculo("import", *files, database_url=database_url)
+    assert second.returncode == 0, second.stderr
+    assert "0 new members (4 already here), 0 connections, 0 positions" in second.stdout
+    assert _counts(database) == (4, 3, 3, 2, 1, 1)
+
+    with database.unit_of_work(write=False) as db:
+        ana = db.scalars(select(Member).where(Member.external_id == "ana")).one()
+        beto = db.scalars(select(Member).where(Member.external_id == "beto")).one()
+    assert ana.email == "ana@vinculo.example"
+    assert "acme iberica" in ana.search_text
+    assert beto.email.endswith(".invalid")
+
+    # The graph commands answer from the imported network, by external id.
+    degree = vinculo(
+        "graph", "degree", "ana", "dani", "--json", "--external-ids", database_url=database_url
+    )
+    assert json.loads(degree.stdout) == {"degree": 3}
+    path = vinculo(
+        "graph", "path", "ana", "dani", "--json", "--external-ids", database_url=database_url
+    )
+    assert json.loads(path.stdout) == {"length": 3, "path": ["ana", "beto", "carla", "dani"]}
+    mutual = vinculo(
+        "graph", "mutual", "ana", "carla", "--json", "--external-ids", database_url=database_url
+    )
+    assert json.loads(mutual.stdout) == {"count": 1, "members": ["beto"]}
+    queries = "\n".join(
+        json.dumps(query)
+        for query in (
+            {"op": "degree", "a": "ana", "b": "beto"},
+            {"op": "path", "a": "dani", "b": "ana"},
+            {"op": "degree", "a": "ana", "b": "nobody"},
+        )
+    )
+    batch = vinculo("graph", "batch", "--external-ids", database_url=database_url, stdin=queries)
+    answers = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert answers == [
+        {"degree": 1},
+        {"length": 3, "path": ["dani", "carla", "beto", "ana"]},
+        {"error": "no member nobody"},
+    ]
+
+
+def test_a_bad_row_is_named_and_nothing_is_imported(
+    database_url: str, database: Database, tmp_path: Path
+) -> None:
+    files = _files(tmp_path)
+    _write(
+        tmp_path,
+        "connections.csv",
+        """
+a,b,connected_on
+ana,beto,
+beto,zoe,
+carla,carla,
+""",
+    )
+    _write(
+        tmp_path,
+        "positions.csv",
+        """
+external_id,organization,title,start,end
+ana,Acme,Ingeniera,2019,2017
+""",
+    )
+    result = vinculo("import", *files, database_url=database_url)
+    assert result.returncode == 1
+    assert "connections.csv:3: no member has external_id zoe" in result.stderr
+    assert "connections.csv:4: a member cannot be connected with themself" in result.stderr
+    assert "positions.csv:2: end comes before start" in result.stderr
+    assert "Nothing was imported." in result.stderr
+    assert _counts(database) == (0, 0, 0, 0, 0, 0)
+
+
+def test_missing_names_and_duplicate_ids_are_refused(
+    database_url: str, database: Database, tmp_path: Path
+) -> None:
+    members = _write(
+        tmp_path,
+        "members.csv",
+        """
+external_id,name,email,headline,location,sector
+ana,,,,,
+ana,Ana Bis,not-an-email,,,
+""",
+    )
+    result = vinculo("import", "--members", str(members), database_url=database_url)
+    assert result.returncode == 1
+    assert "members.csv:2: name is empty" in result.stderr
+    assert "members.csv:3: external_id ana is also on line 2" in result.stderr
+    assert "members.csv:3: email 'not-an-email' is not an email address" in result.stderr
+    assert _counts(database) == (0, 0, 0, 0, 0, 0)
