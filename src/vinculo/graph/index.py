@@ -10,8 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from vinculo.graph.snapshot import EMPTY, IdArray, Snapshot
+from vinculo.graph.snapshot import IdArray, Snapshot
 
 MAX_PATH = 6
 SECOND_DEGREE_CACHE = 256
@@ -35,7 +36,7 @@ class GraphIndex:
         self._changes = 0
         self._version = 0
         self._lock = threading.RLock()
-        self._second: OrderedDict[int, tuple[int, IdArray]] = OrderedDict()
+        self._second: OrderedDict[int, tuple[int, IdArray, npt.NDArray[np.bool_]]] = OrderedDict()
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[int, int]]) -> GraphIndex:
@@ -133,27 +134,73 @@ class GraphIndex:
     def mutual_count(self, a: int, b: int) -> int:
         return len(self.mutual_connections(a, b))
 
-    def second_degree(self, member: int) -> IdArray:
-        """Members two steps away (connections of connections, not connections themselves),
-        sorted; cached per member until the graph changes."""
+    def _size(self) -> int:
+        """One past the highest member id the index knows."""
+        top = self._snapshot.size
+        for member, others in self._added.items():
+            if others:
+                top = max(top, member + 1, max(others) + 1)
+        return top
+
+    def _gather(self, members: IdArray) -> tuple[IdArray, IdArray]:
+        """The connections of many members at once: (whose, which) arrays, grouped by member in
+        the order given, each group sorted."""
+        snapshot = self._snapshot
+        touched = self._added.keys() | self._removed.keys()
+        in_snapshot = members[members < snapshot.size]
+        if touched:
+            changed = np.isin(members, np.fromiter(touched, dtype=np.int32))
+            plain = members[~changed & (members < snapshot.size)]
+        else:
+            changed = None
+            plain = in_snapshot
+        starts = snapshot.offsets[plain]
+        lengths = snapshot.offsets[plain + 1] - starts
+        total = int(lengths.sum())
+        whose = np.repeat(plain, lengths)
+        positions = np.arange(total, dtype=np.int64) - np.repeat(
+            np.cumsum(lengths) - lengths, lengths
+        )
+        which = snapshot.targets[positions + np.repeat(starts, lengths)]
+        if changed is not None and changed.any():
+            extra = [(int(m), self.neighbours(int(m))) for m in members[changed]]
+            whose = np.concatenate([whose, *(np.full(len(row), m, np.int32) for m, row in extra)])
+            which = np.concatenate([which, *(row for _, row in extra)])
+        return whose.astype(np.int32), which.astype(np.int32)
+
+    def _second_mask(self, member: int) -> tuple[IdArray, npt.NDArray[np.bool_]]:
+        """The member's 2nd-degree members, sorted, and the same as a mask over all ids; cached
+        per member until the graph changes (as LinkedIn's network cache keeps each member's
+        2nd-degree set)."""
         version = self._version
         cached = self._second.get(member)
         if cached is not None and cached[0] == version:
             self._second.move_to_end(member)
-            return cached[1]
+            return cached[1], cached[2]
+        size = self._size()
         first = self.neighbours(member)
-        if len(first) == 0:
-            found = EMPTY
-        else:
-            reach = np.unique(np.concatenate([self.neighbours(int(x)) for x in first]))
-            found = np.setdiff1d(reach, first, assume_unique=True)
-            found = found[found != member].astype(np.int32)
+        mask = np.zeros(size, dtype=bool)
+        if len(first):
+            _, reached = self._gather(first)
+            mask[reached] = True
+            mask[first] = False
+            if member < size:
+                mask[member] = False
+        found = np.flatnonzero(mask).astype(np.int32)
         with self._lock:
             if self._version == version:
-                self._second[member] = (version, found)
+                self._second[member] = (version, found, mask)
                 if len(self._second) > SECOND_DEGREE_CACHE:
                     self._second.popitem(last=False)
-        return found
+        return found, mask
+
+    def second_degree(self, member: int) -> IdArray:
+        """Members two steps away (connections of connections, not connections themselves),
+        sorted."""
+        return self._second_mask(member)[0]
+
+    def second_degree_count(self, member: int) -> int:
+        return len(self._second_mask(member)[0])
 
     def degree(self, a: int, b: int) -> int | None:
         return self.degrees(a, [b])[b]
@@ -161,7 +208,7 @@ class GraphIndex:
     def degrees(self, viewer: int, members: Sequence[int]) -> dict[int, int | None]:
         """The degree from the viewer to each member: 0, 1, 2, 3, or None beyond."""
         first = self.neighbours(viewer)
-        second: IdArray | None = None
+        second_mask: npt.NDArray[np.bool_] | None = None
         found: dict[int, int | None] = {}
         for member in members:
             if member == viewer:
@@ -171,37 +218,50 @@ class GraphIndex:
             if at < len(first) and int(first[at]) == member:
                 found[member] = 1
                 continue
-            if second is None:
-                second = self.second_degree(viewer)
-            at = int(np.searchsorted(second, member))
-            if at < len(second) and int(second[at]) == member:
+            if second_mask is None:
+                second_mask = self._second_mask(viewer)[1]
+            if 0 <= member < len(second_mask) and second_mask[member]:
                 found[member] = 2
-            elif len(np.intersect1d(self.neighbours(member), second, assume_unique=True)):
-                found[member] = 3
-            else:
-                found[member] = None
+                continue
+            theirs = self.neighbours(member)
+            theirs = theirs[theirs < len(second_mask)]
+            found[member] = 3 if bool(second_mask[theirs].any()) else None
         return found
 
     def shortest_path(self, a: int, b: int, *, max_length: int = MAX_PATH) -> list[int] | None:
-        """One shortest path from a to b of at most `max_length` steps, or None. Among paths of
-        equal length it returns the same one every time: each member is reached first from its
-        lowest-id predecessor."""
+        """One shortest path from a to b of at most `max_length` steps, or None.
+
+        A bidirectional breadth-first search, each step expanding the smaller frontier as whole
+        arrays. The same question gets the same path every time: a member is reached from its
+        lowest-id predecessor, and of several meeting points the lowest id is taken."""
         if a == b:
             return [a]
-        parents: dict[int, int] = {a: a}
-        frontier = [a]
-        for _ in range(max_length):
-            reached: list[int] = []
-            for member in frontier:
-                for neighbour in self.neighbours(member).tolist():
-                    if neighbour not in parents:
-                        parents[neighbour] = member
-                        reached.append(neighbour)
-                        if neighbour == b:
-                            return _walk_back(parents, a, b)
-            if not reached:
+        size = max(self._size(), a + 1, b + 1)
+        # Distance from each end (-1: not reached) and the predecessor towards that end.
+        distance = (np.full(size, -1, np.int8), np.full(size, -1, np.int8))
+        parent = (np.full(size, -1, np.int32), np.full(size, -1, np.int32))
+        frontier = [np.array([a], np.int32), np.array([b], np.int32)]
+        distance[0][a] = 0
+        distance[1][b] = 0
+        depth = [0, 0]
+        while depth[0] + depth[1] < max_length:
+            side = 0 if len(frontier[0]) <= len(frontier[1]) else 1
+            if len(frontier[side]) == 0:
                 return None
-            frontier = sorted(reached)
+            whose, which = self._gather(frontier[side])
+            fresh = distance[side][which] < 0
+            whose, which = whose[fresh], which[fresh]
+            # Frontiers are sorted, so a member's first appearance has its lowest predecessor.
+            reached, first_seen = np.unique(which, return_index=True)
+            depth[side] += 1
+            distance[side][reached] = depth[side]
+            parent[side][reached] = whose[first_seen]
+            frontier[side] = reached.astype(np.int32)
+            meeting = reached[distance[1 - side][reached] >= 0]
+            if len(meeting):
+                other = distance[1 - side][meeting]
+                middle = int(meeting[np.lexsort((meeting, other))[0]])
+                return _join(parent, middle, a, b)
         return None
 
     def stats(self) -> GraphStats:
@@ -222,8 +282,11 @@ class GraphIndex:
         )
 
 
-def _walk_back(parents: dict[int, int], a: int, b: int) -> list[int]:
-    path = deque([b])
+def _join(parent: tuple[IdArray, IdArray], middle: int, a: int, b: int) -> list[int]:
+    """The path a … middle … b from the two searches' predecessors."""
+    path = deque([middle])
     while path[0] != a:
-        path.appendleft(parents[path[0]])
+        path.appendleft(int(parent[0][path[0]]))
+    while path[-1] != b:
+        path.append(int(parent[1][path[-1]]))
     return list(path)
