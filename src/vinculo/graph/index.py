@@ -1,21 +1,21 @@
-"""The live graph: an immutable snapshot plus a small overlay of recent additions and removals,
-folded into a new snapshot by `compact`. Reads never block on writes for long: a change takes a
-lock only to edit the overlay, and cached answers are dropped when the version moves."""
+"""The live graph: an immutable snapshot plus a small patch of the members changed since it was
+built, folded into a new snapshot by `compact`. Queries run as compiled kernels (`kernels.py`)
+over the arrays; a change only edits the overlay, and the patch is rebuilt at the next read."""
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from vinculo.graph import kernels
 from vinculo.graph.snapshot import IdArray, Snapshot
 
 MAX_PATH = 6
-SECOND_DEGREE_CACHE = 256
+# Fold the patch into a new snapshot once this many members have changed connections.
+COMPACT_AFTER = 5_000
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,27 @@ class GraphStats:
     index_bytes: int
 
 
+class _Workspace:
+    """Scratch arrays for the searches, one per member id, reused from query to query."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.stamp = np.zeros(size, np.int32)
+        self.side = np.zeros(size, np.int8)
+        self.level = np.zeros(size, np.int8)
+        self.parent = np.zeros(size, np.int32)
+        self.queue = np.zeros(size, np.int32)
+        self.path = np.zeros(MAX_PATH + 2, np.int32)
+        self.epoch = 0
+
+    def next_epoch(self) -> int:
+        self.epoch += 1
+        if self.epoch >= 2**31 - 1:
+            self.stamp[:] = 0
+            self.epoch = 1
+        return self.epoch
+
+
 class GraphIndex:
     def __init__(self, snapshot: Snapshot | None = None) -> None:
         self._snapshot = snapshot or Snapshot.empty()
@@ -36,7 +57,8 @@ class GraphIndex:
         self._changes = 0
         self._version = 0
         self._lock = threading.RLock()
-        self._second: OrderedDict[int, tuple[int, IdArray, npt.NDArray[np.bool_]]] = OrderedDict()
+        self._graph: kernels.Graph | None = None
+        self._workspace = _Workspace(self._snapshot.size)
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[int, int]]) -> GraphIndex:
@@ -73,7 +95,7 @@ class GraphIndex:
         """Fold the overlay into a new snapshot."""
         with self._lock:
             low, high = self._pairs()
-            self._snapshot = Snapshot.from_pairs(low, high, size=self._snapshot.size)
+            self._snapshot = Snapshot.from_pairs(low, high, size=self._size())
             self._added.clear()
             self._removed.clear()
             self._changes = 0
@@ -82,12 +104,18 @@ class GraphIndex:
     def _changed(self) -> None:
         self._changes += 1
         self._version += 1
-        self._second.clear()
+        self._graph = None
 
     def _in_snapshot(self, a: int, b: int) -> bool:
-        row = self._snapshot.neighbours(a)
-        at = int(np.searchsorted(row, b))
-        return at < len(row) and int(row[at]) == b
+        return bool(kernels.contains(self._snapshot.neighbours(a), b))
+
+    def _size(self) -> int:
+        """One past the highest member id the index knows."""
+        top = self._snapshot.size
+        for member, others in self._added.items():
+            if others:
+                top = max(top, member + 1, max(others) + 1)
+        return top
 
     def _pairs(self) -> tuple[IdArray, IdArray]:
         low, high = self._snapshot.pairs()
@@ -105,164 +133,143 @@ class GraphIndex:
             high = np.concatenate((high, np.array([y for _, y in extra], dtype=np.int32)))
         return low, high
 
+    def _arrays(self) -> kernels.Graph:
+        """The arrays the kernels read: the snapshot and the patch of changed members."""
+        graph = self._graph
+        if graph is not None:
+            return graph
+        with self._lock:
+            if self._graph is None:
+                if len(self._added.keys() | self._removed.keys()) > COMPACT_AFTER:
+                    low, high = self._pairs()
+                    self._snapshot = Snapshot.from_pairs(low, high, size=self._size())
+                    self._added.clear()
+                    self._removed.clear()
+                    self._changes = 0
+                self._graph = self._patched()
+                if self._workspace.size < self._size():
+                    self._workspace = _Workspace(self._size())
+            return self._graph
+
+    def _patched(self) -> kernels.Graph:
+        snapshot = self._snapshot
+        size = self._size()
+        patch = np.full(size, -1, np.int32)
+        rows: list[IdArray] = []
+        for member in sorted(self._added.keys() | self._removed.keys()):
+            current = snapshot.neighbours(member)
+            removed = self._removed.get(member)
+            added = self._added.get(member)
+            if removed:
+                current = current[~np.isin(current, np.fromiter(removed, dtype=np.int32))]
+            if added:
+                current = np.union1d(current, np.fromiter(added, dtype=np.int32))
+            patch[member] = len(rows)
+            rows.append(current.astype(np.int32))
+        patch_offsets = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum([len(r) for r in rows], out=patch_offsets[1:])
+        patch_targets = np.concatenate(rows) if rows else np.empty(0, np.int32)
+        return (snapshot.offsets, snapshot.targets, patch, patch_offsets, patch_targets)
+
     # Reads
 
     def neighbours(self, member: int) -> IdArray:
         """A member's connections, sorted ascending."""
-        row = self._snapshot.neighbours(member)
-        removed = self._removed.get(member)
-        added = self._added.get(member)
-        if removed:
-            row = row[~np.isin(row, np.fromiter(removed, dtype=np.int32))]
-        if added:
-            row = np.union1d(row, np.fromiter(added, dtype=np.int32)).astype(np.int32)
-        return row
+        result: IdArray = kernels.row(self._arrays(), member)
+        return result
 
     def connected(self, a: int, b: int) -> bool:
-        row = self.neighbours(a)
-        at = int(np.searchsorted(row, b))
-        return at < len(row) and int(row[at]) == b
+        return bool(kernels.contains(self.neighbours(a), b))
 
     def connection_count(self, member: int) -> int:
         return len(self.neighbours(member))
 
     def mutual_connections(self, a: int, b: int) -> IdArray:
-        return np.intersect1d(self.neighbours(a), self.neighbours(b), assume_unique=True).astype(
-            np.int32
-        )
+        graph = self._arrays()
+        first, second = kernels.row(graph, a), kernels.row(graph, b)
+        if a == b:
+            return np.array(first, np.int32)
+        out = np.empty(min(len(first), len(second)), np.int32)
+        return out[: kernels.intersect(first, second, out)]
 
     def mutual_count(self, a: int, b: int) -> int:
         return len(self.mutual_connections(a, b))
 
-    def _size(self) -> int:
-        """One past the highest member id the index knows."""
-        top = self._snapshot.size
-        for member, others in self._added.items():
-            if others:
-                top = max(top, member + 1, max(others) + 1)
-        return top
-
-    def _gather(self, members: IdArray) -> tuple[IdArray, IdArray]:
-        """The connections of many members at once: (whose, which) arrays, grouped by member in
-        the order given, each group sorted."""
-        snapshot = self._snapshot
-        touched = self._added.keys() | self._removed.keys()
-        in_snapshot = members[members < snapshot.size]
-        if touched:
-            changed = np.isin(members, np.fromiter(touched, dtype=np.int32))
-            plain = members[~changed & (members < snapshot.size)]
-        else:
-            changed = None
-            plain = in_snapshot
-        starts = snapshot.offsets[plain]
-        lengths = snapshot.offsets[plain + 1] - starts
-        total = int(lengths.sum())
-        whose = np.repeat(plain, lengths)
-        positions = np.arange(total, dtype=np.int64) - np.repeat(
-            np.cumsum(lengths) - lengths, lengths
-        )
-        which = snapshot.targets[positions + np.repeat(starts, lengths)]
-        if changed is not None and changed.any():
-            extra = [(int(m), self.neighbours(int(m))) for m in members[changed]]
-            whose = np.concatenate([whose, *(np.full(len(row), m, np.int32) for m, row in extra)])
-            which = np.concatenate([which, *(row for _, row in extra)])
-        return whose.astype(np.int32), which.astype(np.int32)
-
-    def _second_mask(self, member: int) -> tuple[IdArray, npt.NDArray[np.bool_]]:
-        """The member's 2nd-degree members, sorted, and the same as a mask over all ids; cached
-        per member until the graph changes (as LinkedIn's network cache keeps each member's
-        2nd-degree set)."""
-        version = self._version
-        cached = self._second.get(member)
-        if cached is not None and cached[0] == version:
-            self._second.move_to_end(member)
-            return cached[1], cached[2]
-        size = self._size()
-        first = self.neighbours(member)
-        mask = np.zeros(size, dtype=bool)
-        if len(first):
-            _, reached = self._gather(first)
-            mask[reached] = True
-            mask[first] = False
-            if member < size:
-                mask[member] = False
-        found = np.flatnonzero(mask).astype(np.int32)
-        with self._lock:
-            if self._version == version:
-                self._second[member] = (version, found, mask)
-                if len(self._second) > SECOND_DEGREE_CACHE:
-                    self._second.popitem(last=False)
-        return found, mask
-
     def second_degree(self, member: int) -> IdArray:
-        """Members two steps away (connections of connections, not connections themselves),
-        sorted."""
-        return self._second_mask(member)[0]
+        """Members two steps away (connections of connections, not connections), sorted."""
+        graph = self._arrays()
+        with self._lock:
+            work = self._workspace
+            if not 0 <= member < work.size:
+                return np.empty(0, np.int32)
+            count = kernels.second_degree(
+                graph, member, work.stamp, work.level, work.queue, work.next_epoch()
+            )
+            return np.sort(work.queue[:count])
 
     def second_degree_count(self, member: int) -> int:
-        return len(self._second_mask(member)[0])
+        graph = self._arrays()
+        with self._lock:
+            work = self._workspace
+            if not 0 <= member < work.size:
+                return 0
+            return int(
+                kernels.second_degree(
+                    graph, member, work.stamp, work.level, work.queue, work.next_epoch()
+                )
+            )
 
     def degree(self, a: int, b: int) -> int | None:
-        return self.degrees(a, [b])[b]
+        """The degree between two members: a bidirectional search at most three steps long."""
+        if a == b:
+            return 0
+        path = self.shortest_path(a, b, max_length=3)
+        return None if path is None else len(path) - 1
 
     def degrees(self, viewer: int, members: Sequence[int]) -> dict[int, int | None]:
         """The degree from the viewer to each member: 0, 1, 2, 3, or None beyond."""
-        first = self.neighbours(viewer)
-        second_mask: npt.NDArray[np.bool_] | None = None
-        found: dict[int, int | None] = {}
-        for member in members:
-            if member == viewer:
-                found[member] = 0
-                continue
-            at = int(np.searchsorted(first, member))
-            if at < len(first) and int(first[at]) == member:
-                found[member] = 1
-                continue
-            if second_mask is None:
-                second_mask = self._second_mask(viewer)[1]
-            if 0 <= member < len(second_mask) and second_mask[member]:
-                found[member] = 2
-                continue
-            theirs = self.neighbours(member)
-            theirs = theirs[theirs < len(second_mask)]
-            found[member] = 3 if bool(second_mask[theirs].any()) else None
-        return found
+        if len(members) <= 2:
+            return {member: self.degree(viewer, member) for member in members}
+        wanted = np.asarray(members, dtype=np.int64)
+        graph = self._arrays()
+        with self._lock:
+            work = self._workspace
+            if not 0 <= viewer < work.size:
+                return {member: 0 if member == viewer else None for member in members}
+            out = np.empty(len(wanted), np.int8)
+            inside = np.where((wanted >= 0) & (wanted < work.size), wanted, -1).astype(np.int32)
+            kernels.badges(
+                graph, viewer, inside, out, work.stamp, work.level, work.queue, work.next_epoch()
+            )
+        return {
+            int(member): (None if found < 0 else int(found))
+            for member, found in zip(members, out.tolist(), strict=True)
+        }
 
     def shortest_path(self, a: int, b: int, *, max_length: int = MAX_PATH) -> list[int] | None:
-        """One shortest path from a to b of at most `max_length` steps, or None.
-
-        A bidirectional breadth-first search, each step expanding the smaller frontier as whole
-        arrays. The same question gets the same path every time: a member is reached from its
-        lowest-id predecessor, and of several meeting points the lowest id is taken."""
+        """One shortest path from a to b of at most `max_length` steps, or None; the same
+        question on the same graph gets the same path."""
         if a == b:
             return [a]
-        size = max(self._size(), a + 1, b + 1)
-        # Distance from each end (-1: not reached) and the predecessor towards that end.
-        distance = (np.full(size, -1, np.int8), np.full(size, -1, np.int8))
-        parent = (np.full(size, -1, np.int32), np.full(size, -1, np.int32))
-        frontier = [np.array([a], np.int32), np.array([b], np.int32)]
-        distance[0][a] = 0
-        distance[1][b] = 0
-        depth = [0, 0]
-        while depth[0] + depth[1] < max_length:
-            side = 0 if len(frontier[0]) <= len(frontier[1]) else 1
-            if len(frontier[side]) == 0:
+        graph = self._arrays()
+        with self._lock:
+            work = self._workspace
+            if not (0 <= a < work.size and 0 <= b < work.size):
                 return None
-            whose, which = self._gather(frontier[side])
-            fresh = distance[side][which] < 0
-            whose, which = whose[fresh], which[fresh]
-            # Frontiers are sorted, so a member's first appearance has its lowest predecessor.
-            reached, first_seen = np.unique(which, return_index=True)
-            depth[side] += 1
-            distance[side][reached] = depth[side]
-            parent[side][reached] = whose[first_seen]
-            frontier[side] = reached.astype(np.int32)
-            meeting = reached[distance[1 - side][reached] >= 0]
-            if len(meeting):
-                other = distance[1 - side][meeting]
-                middle = int(meeting[np.lexsort((meeting, other))[0]])
-                return _join(parent, middle, a, b)
-        return None
+            length = kernels.shortest_path(
+                graph,
+                a,
+                b,
+                min(max_length, MAX_PATH),
+                work.stamp,
+                work.side,
+                work.level,
+                work.parent,
+                work.queue,
+                work.path,
+                work.next_epoch(),
+            )
+            return None if length < 0 else work.path[: length + 1].tolist()
 
     def stats(self) -> GraphStats:
         snapshot = self._snapshot
@@ -280,13 +287,3 @@ class GraphIndex:
             overlay_changes=self._changes,
             index_bytes=snapshot.nbytes,
         )
-
-
-def _join(parent: tuple[IdArray, IdArray], middle: int, a: int, b: int) -> list[int]:
-    """The path a … middle … b from the two searches' predecessors."""
-    path = deque([middle])
-    while path[0] != a:
-        path.appendleft(int(parent[0][path[0]]))
-    while path[-1] != b:
-        path.append(int(parent[1][path[-1]]))
-    return list(path)

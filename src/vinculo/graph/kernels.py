@@ -1,0 +1,219 @@
+"""The compiled inner loops of the graph index (numba): breadth-first searches, intersections and
+badges over the compressed adjacency, without Python objects per member.
+
+A graph is passed as a tuple `(offsets, targets, patch, patch_offsets, patch_targets)`: member v's
+connections are `targets[offsets[v]:offsets[v + 1]]`, unless `patch[v] >= 0`, in which case they
+are row `patch[v]` of the patch (the members changed since the snapshot was built). Searches mark
+members in a reusable workspace with an epoch number instead of clearing arrays between queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+Graph = tuple[Any, Any, Any, Any, Any]
+UNREACHED = -1
+
+
+@njit(cache=True, nogil=True)
+def row(graph: Graph, member: int) -> Any:  # pragma: no cover - compiled
+    offsets, targets, patch, patch_offsets, patch_targets = graph
+    if member < 0 or member >= patch.shape[0]:
+        return targets[0:0]
+    at = patch[member]
+    if at >= 0:
+        return patch_targets[patch_offsets[at] : patch_offsets[at + 1]]
+    if member >= offsets.shape[0] - 1:
+        return targets[0:0]
+    return targets[offsets[member] : offsets[member + 1]]
+
+
+@njit(cache=True, nogil=True)
+def contains(sorted_ids: Any, member: int) -> bool:  # pragma: no cover - compiled
+    low, high = 0, sorted_ids.shape[0]
+    while low < high:
+        middle = (low + high) // 2
+        if sorted_ids[middle] < member:
+            low = middle + 1
+        else:
+            high = middle
+    return bool(low < sorted_ids.shape[0] and sorted_ids[low] == member)
+
+
+@njit(cache=True, nogil=True)
+def intersect(first: Any, second: Any, out: Any) -> int:  # pragma: no cover - compiled
+    """Write the ids in both sorted arrays to `out`; how many there are."""
+    i = j = count = 0
+    while i < first.shape[0] and j < second.shape[0]:
+        if first[i] < second[j]:
+            i += 1
+        elif first[i] > second[j]:
+            j += 1
+        else:
+            out[count] = first[i]
+            count += 1
+            i += 1
+            j += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
+def levels(
+    graph: Graph, source: int, depth: int, stamp: Any, level: Any, queue: Any, epoch: int
+) -> int:  # pragma: no cover - compiled
+    """Breadth-first from `source` down to `depth` steps: level[v] for every member reached
+    (stamp[v] == epoch). Returns how many were reached, the source included, all in `queue`."""
+    stamp[source] = epoch
+    level[source] = 0
+    queue[0] = source
+    head, tail = 0, 1
+    for step in range(1, depth + 1):
+        end = tail
+        while head < end:
+            member = queue[head]
+            head += 1
+            for other in row(graph, member):
+                if stamp[other] != epoch:
+                    stamp[other] = epoch
+                    level[other] = step
+                    queue[tail] = other
+                    tail += 1
+    return tail
+
+
+@njit(cache=True, nogil=True)
+def badges(
+    graph: Graph,
+    viewer: int,
+    members: Any,
+    out: Any,
+    stamp: Any,
+    level: Any,
+    queue: Any,
+    epoch: int,
+) -> None:  # pragma: no cover - compiled
+    """The degree from the viewer to each member (0 to 3, -1 beyond): one search two steps
+    deep from the viewer, then a look at each member's own connections for the third step."""
+    levels(graph, viewer, 2, stamp, level, queue, epoch)
+    for index in range(members.shape[0]):
+        member = members[index]
+        if member < 0 or member >= stamp.shape[0]:
+            out[index] = UNREACHED
+        elif stamp[member] == epoch:
+            out[index] = level[member]
+        else:
+            out[index] = UNREACHED
+            for other in row(graph, member):
+                if stamp[other] == epoch and level[other] == 2:
+                    out[index] = 3
+                    break
+
+
+@njit(cache=True, nogil=True)
+def second_degree(
+    graph: Graph, member: int, stamp: Any, level: Any, queue: Any, epoch: int
+) -> int:  # pragma: no cover - compiled
+    """Members exactly two steps away, left at the front of `queue`; how many."""
+    reached = levels(graph, member, 2, stamp, level, queue, epoch)
+    count = 0
+    for index in range(reached):
+        if level[queue[index]] == 2:
+            queue[count] = queue[index]
+            count += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
+def shortest_path(
+    graph: Graph,
+    a: int,
+    b: int,
+    max_length: int,
+    stamp: Any,
+    side: Any,
+    level: Any,
+    parent: Any,
+    queue: Any,
+    path: Any,
+    epoch: int,
+) -> int:  # pragma: no cover - compiled
+    """Bidirectional breadth-first search: the length of a shortest path (at most `max_length`),
+    or -1; the path itself is written to `path`. Each step expands the side whose frontier has
+    fewer members; of the meetings found in that step the one nearest to the other end wins."""
+    if a == b:
+        path[0] = a
+        return 0
+    size = stamp.shape[0]
+    # The two searches share `queue`: side 0 grows from the front, side 1 from the back.
+    stamp[a] = epoch
+    side[a] = 0
+    level[a] = 0
+    parent[a] = a
+    stamp[b] = epoch
+    side[b] = 1
+    level[b] = 0
+    parent[b] = b
+    queue[0] = a
+    queue[size - 1] = b
+    starts = np.array([0, size - 1])
+    ends = np.array([1, size - 2])  # side 1 runs downwards: its frontier is (ends, starts]
+    depth = np.array([0, 0])
+    while depth[0] + depth[1] < max_length:
+        width0 = ends[0] - starts[0]
+        width1 = starts[1] - ends[1]
+        if width0 == 0 or width1 == 0:
+            return -1
+        s = 0 if width0 <= width1 else 1
+        best = -1
+        best_from = -1
+        best_to = -1
+        if s == 0:
+            head, stop = starts[0], ends[0]
+            tail = stop
+        else:
+            head, stop = starts[1], ends[1]
+            tail = stop
+        while head != stop:
+            member = queue[head]
+            head = head + 1 if s == 0 else head - 1
+            for other in row(graph, member):
+                if stamp[other] != epoch:
+                    stamp[other] = epoch
+                    side[other] = s
+                    level[other] = depth[s] + 1
+                    parent[other] = member
+                    queue[tail] = other
+                    tail = tail + 1 if s == 0 else tail - 1
+                elif side[other] != s:
+                    total = depth[s] + 1 + level[other]
+                    if best < 0 or total < best:
+                        best, best_from, best_to = total, member, other
+        if best >= 0:
+            if best > max_length:
+                return -1
+            # a … best_from/best_to … b, whichever side found the meeting.
+            near_a, near_b = (best_from, best_to) if s == 0 else (best_to, best_from)
+            count = 0
+            walk = near_a
+            while True:
+                path[count] = walk
+                count += 1
+                if walk == a:
+                    break
+                walk = parent[walk]
+            path[:count] = path[:count][::-1].copy()
+            walk = near_b
+            while True:
+                path[count] = walk
+                count += 1
+                if walk == b:
+                    break
+                walk = parent[walk]
+            return count - 1
+        starts[s] = stop
+        ends[s] = tail
+        depth[s] += 1
+    return -1
