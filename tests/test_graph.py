@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vinculo.graph import GraphIndex, Snapshot
@@ -20,10 +20,11 @@ SHARED_DATA = Path(
 )
 
 edges = st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), min_size=0, max_size=90)
-changes = st.lists(st.tuples(st.booleans(), st.integers(0, 29), st.integers(0, 29)), max_size=40)
+# Changes reach past the snapshot's ids: members who joined after it was built.
+changes = st.lists(st.tuples(st.booleans(), st.integers(0, 39), st.integers(0, 39)), max_size=40)
 
 
-def _reference(pairs: list[tuple[int, int]], size: int = 30) -> nx.Graph:
+def _reference(pairs: list[tuple[int, int]], size: int = 40) -> nx.Graph:
     graph = nx.Graph()
     graph.add_nodes_from(range(size))
     graph.add_edges_from((a, b) for a, b in pairs if a != b)
@@ -73,6 +74,8 @@ def test_snapshot_answers_like_networkx(pairs: list[tuple[int, int]]) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(edges, changes)
+# A member who joined after the snapshot, connected and disconnected again.
+@example([(0, 1)], [(True, 35, 36), (False, 35, 36)])
 def test_overlay_and_compaction_answer_like_networkx(
     pairs: list[tuple[int, int]], steps: list[tuple[bool, int, int]]
 ) -> None:

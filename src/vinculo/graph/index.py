@@ -113,8 +113,7 @@ class GraphIndex:
         """One past the highest member id the index knows."""
         top = self._snapshot.size
         for member, others in self._added.items():
-            if others:
-                top = max(top, member + 1, max(others) + 1)
+            top = max(top, member + 1, max(others, default=-1) + 1)
         return top
 
     def _pairs(self) -> tuple[IdArray, IdArray]:

@@ -25,6 +25,7 @@ from vinculo.network.schemas import (
     NetworkSettingsUpdate,
     NotificationOut,
     NotificationPage,
+    PathOut,
 )
 from vinculo.network.service import InvitationView
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -226,3 +227,28 @@ def list_notifications(
 def mark_notifications_read(me: ApiMember, db: DbSession) -> Response:
     service.mark_notifications_read(db, member=me)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/network/path/{member_id}")
+def path_to_member(member_id: int, me: ApiMember, db: DbSession) -> PathOut:
+    """How you reach a member: the degree and one shortest chain of connections from you to them
+    (at most 6 steps; empty beyond)."""
+    view = service.path_to(db, viewer=me, member_id=member_id)
+    found = service.degrees(db, viewer=me, member_ids=[member.id for member in view.members])
+    return PathOut(
+        degree=view.degree,
+        path=[MemberSummary.of(MemberView(member, found[member.id])) for member in view.members],
+    )
+
+
+@router.get("/network/second-degree")
+def second_degree_network(
+    me: ApiMember, db: DbSession, cursor: str | None = None, limit: Limit = DEFAULT_LIMIT
+) -> MutualConnectionsPage:
+    """Your 2nd-degree network: members connected to your connections, not to you, by id."""
+    count, page = service.second_degree_network(db, viewer=me, cursor=cursor, limit=limit)
+    return MutualConnectionsPage(
+        count=count,
+        items=[MemberSummary.of(MemberView(member, 2)) for member in page.items],
+        next_cursor=page.next_cursor,
+    )

@@ -521,6 +521,13 @@ def blocked_either_way(a: int, b: ColumnElement[int] | int) -> ColumnElement[boo
     )
 
 
+def blocked_ids_either_way(db: Session, *, member_id: int) -> set[int]:
+    """Every member with a block between them and this member, either way."""
+    blocked = select(Block.blocked_id).where(Block.blocker_id == member_id)
+    blockers = select(Block.blocker_id).where(Block.blocked_id == member_id)
+    return set(db.scalars(blocked.union(blockers)))
+
+
 def is_blocked_either_way(db: Session, *, a: int, b: int) -> bool:
     return bool(db.scalar(select(blocked_either_way(a, b))))
 

@@ -127,6 +127,11 @@ class ConnectionUpdate(Patch):
     note: Annotated[str, StringConstraints(max_length=CONNECTION_NOTE_MAX)] | None = None
 
 
+class PathOut(Output):
+    degree: int | None = Field(description="0 to 6 steps, or null when farther or unreachable.")
+    path: list[MemberSummary] = Field(description="From you to the member, both included.")
+
+
 class MutualConnectionsPage(Output):
     count: int
     items: list[MemberSummary]

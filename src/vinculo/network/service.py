@@ -12,11 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from vinculo import clock
 from vinculo.db import on_commit
-from vinculo.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from vinculo.errors import (
+    N_,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    VinculoError,
+)
 from vinculo.identity.models import Member
 from vinculo.network import index as network_index
 from vinculo.network import repository
@@ -697,3 +706,61 @@ def sweep(db: Session, *, batch: int = 500) -> SweepResult:
 
 def encode_member_cursor(member: Member) -> str:
     return encode_cursor((member.name_key, member.id))
+
+
+# The wider network, from the graph index
+
+
+class GraphIndexLoading(VinculoError):
+    status = 503
+    slug = "graph-index-loading"
+    title = N_("The network is loading")
+    default_detail = N_("The network index is being built; try again in a moment.")
+
+
+@dataclass(frozen=True)
+class PathView:
+    degree: int | None
+    members: Sequence[Member]
+
+
+def path_to(db: Session, *, viewer: Member, member_id: int) -> PathView:
+    """How the viewer reaches a member: one shortest chain of connections, at most 6 steps."""
+    member = _other_member(db, viewer=viewer, member_id=member_id)
+    index = index_of(db)
+    if index is None:
+        raise GraphIndexLoading()
+    ids = index.graph.shortest_path(viewer.id, member.id) or []
+    found = {
+        other.id: other
+        for other in repository.members_among(db, ids=ids, after=None, limit=len(ids))
+    }
+    if any(other_id not in found for other_id in ids) or any(
+        repository.is_blocked_either_way(db, a=viewer.id, b=other_id) for other_id in ids[1:-1]
+    ):
+        # A chain through someone hidden from the viewer is not shown.
+        return PathView(degree=len(ids) - 1 if ids else None, members=[])
+    return PathView(degree=len(ids) - 1 if ids else None, members=[found[i] for i in ids])
+
+
+def second_degree_network(
+    db: Session, *, viewer: Member, cursor: str | None, limit: int
+) -> tuple[int, Page[Member]]:
+    """The viewer's connections of connections (not connected to the viewer), with their count,
+    paginated by member id; members hidden by a block either way are left out."""
+    index = index_of(db)
+    if index is None:
+        raise GraphIndexLoading()
+    hidden = repository.blocked_ids_either_way(db, member_id=viewer.id)
+    ids = index.graph.second_degree(viewer.id)
+    if hidden:
+        ids = ids[~np.isin(ids, np.fromiter(hidden, dtype=np.int32))]
+    after = int(decode_cursor(cursor, shape=(int,))[0]) if cursor else -1
+    start = int(np.searchsorted(ids, after, side="right"))
+    window = ids[start : start + limit + 1].tolist()
+    members = {
+        m.id: m for m in repository.members_among(db, ids=window, after=None, limit=len(window))
+    }
+    rows = [members[i] for i in window if i in members]
+    page = cut_page(rows, limit=limit, key=lambda member: (member.id,))
+    return len(ids), page

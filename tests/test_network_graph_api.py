@@ -1,0 +1,92 @@
+"""Degrees, paths and the 2nd-degree network through the API, answered by the graph index."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from starlette.testclient import TestClient
+
+from tests.helpers import member_with_token
+
+
+def _chain(client: TestClient, names: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """Members connected in a line, in the order of the names."""
+    members = [member_with_token(client, name=name) for name in names]
+    people = [(member["id"], headers) for member, headers in members]
+    for (_, headers), (next_id, next_headers) in pairwise(people):
+        sent = client.post("/api/v1/invitations", json={"to": next_id}, headers=headers)
+        assert sent.status_code == 201, sent.text
+        accepted = client.post(
+            f"/api/v1/invitations/{sent.json()['id']}/accept", headers=next_headers
+        )
+        assert accepted.status_code == 200, accepted.text
+    return people
+
+
+def test_degrees_and_paths_along_a_chain(client: TestClient) -> None:
+    people = _chain(client, ["Ana", "Beto", "Carla", "Dani", "Eva", "Fede", "Gala", "Hugo"])
+    ana, ana_headers = people[0]
+    ids = [member_id for member_id, _ in people]
+    for steps, (member_id, _) in enumerate(people[1:5], start=1):
+        profile = client.get(f"/api/v1/members/{member_id}", headers=ana_headers).json()
+        assert profile["degree"] == (steps if steps <= 3 else None)
+    path = client.get(f"/api/v1/network/path/{ids[4]}", headers=ana_headers).json()
+    assert path["degree"] == 4
+    assert [member["id"] for member in path["path"]] == ids[:5]
+    assert [member["degree"] for member in path["path"]] == [0, 1, 2, 3, None]
+    # Seven steps is beyond the six a path may take.
+    far = client.get(f"/api/v1/network/path/{ids[7]}", headers=ana_headers).json()
+    assert far == {"degree": None, "path": []}
+    mine = client.get(f"/api/v1/network/path/{ana}", headers=ana_headers).json()
+    assert mine["degree"] == 0
+
+
+def test_second_degree_network_and_mutual_connections(client: TestClient) -> None:
+    people = _chain(client, ["Ana", "Beto", "Carla"])
+    (ana, ana_headers), (beto, _), (carla, carla_headers) = people
+    dani, dani_headers = member_with_token(client, name="Dani")
+    sent = client.post(
+        "/api/v1/invitations", json={"to": dani["id"]}, headers=_chain_headers(people, 1)
+    )
+    client.post(f"/api/v1/invitations/{sent.json()['id']}/accept", headers=dani_headers)
+
+    second = client.get("/api/v1/network/second-degree", headers=ana_headers).json()
+    assert second["count"] == 2
+    assert [member["id"] for member in second["items"]] == sorted([carla, dani["id"]])
+    page = client.get("/api/v1/network/second-degree", params={"limit": 1}, headers=ana_headers)
+    assert page.json()["next_cursor"]
+    rest = client.get(
+        "/api/v1/network/second-degree",
+        params={"limit": 1, "cursor": page.json()["next_cursor"]},
+        headers=ana_headers,
+    ).json()
+    assert [m["id"] for m in page.json()["items"] + rest["items"]] == sorted([carla, dani["id"]])
+
+    mutual = client.get(f"/api/v1/members/{carla}/mutual-connections", headers=ana_headers).json()
+    assert mutual["count"] == 1
+    assert [member["id"] for member in mutual["items"]] == [beto]
+    profile = client.get(f"/api/v1/members/{carla}", headers=ana_headers).json()
+    assert profile["mutual_connections"]["count"] == 1
+
+    # A block hides the member from the blocker's wider network, and the path to them.
+    blocked = client.post("/api/v1/blocks", json={"member": ana}, headers=carla_headers)
+    assert blocked.status_code == 201
+    second = client.get("/api/v1/network/second-degree", headers=ana_headers).json()
+    assert [member["id"] for member in second["items"]] == [dani["id"]]
+    assert client.get(f"/api/v1/network/path/{carla}", headers=ana_headers).status_code == 404
+
+
+def _chain_headers(people: list[tuple[int, dict[str, str]]], index: int) -> dict[str, str]:
+    return people[index][1]
+
+
+def test_a_removed_connection_leaves_the_index_at_once(client: TestClient) -> None:
+    (ana, ana_headers), (beto, _) = _chain(client, ["Ana", "Beto"])
+    assert client.get(f"/api/v1/members/{beto}", headers=ana_headers).json()["degree"] == 1
+    assert client.delete(f"/api/v1/connections/{beto}", headers=ana_headers).status_code == 204
+    assert client.get(f"/api/v1/members/{beto}", headers=ana_headers).json()["degree"] is None
+    assert client.get(f"/api/v1/network/path/{beto}", headers=ana_headers).json() == {
+        "degree": None,
+        "path": [],
+    }
+    assert ana
