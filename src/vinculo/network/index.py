@@ -185,12 +185,47 @@ class NetworkIndex:
 
 
 def _chunks(db: Session) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The connection table, as arrays of (low, high) in chunks."""
+    if db.get_bind().dialect.name == "postgresql":
+        yield from _copied_chunks(db)
+        return
     rows = db.execute(
         select(Connection.low_id, Connection.high_id).execution_options(yield_per=LOAD_CHUNK)
     )
     for partition in rows.partitions():
         pairs = np.array(partition, dtype=np.int64).reshape(-1, 2)
         yield pairs[:, 0], pairs[:, 1]
+
+
+def _copied_chunks(db: Session) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """On PostgreSQL, COPY the pairs out as text and parse whole blocks with numpy: rows never
+    become Python objects one by one."""
+    connection = db.connection().connection.driver_connection
+    if connection is None:
+        raise RuntimeError("the session has no database connection")
+    blocks: list[bytes] = []
+    size = 0
+    with (
+        connection.cursor() as cursor,
+        cursor.copy("COPY (SELECT low_id, high_id FROM connection) TO STDOUT") as copy,
+    ):
+        for block in copy:
+            blocks.append(bytes(block))
+            size += len(block)
+            if size < 8_000_000:
+                continue
+            text = b"".join(blocks)
+            cut = text.rfind(b"\n") + 1
+            yield _parse_pairs(text[:cut])
+            blocks, size = [text[cut:]], len(text) - cut
+    rest = b"".join(blocks)
+    if rest.strip():
+        yield _parse_pairs(rest)
+
+
+def _parse_pairs(text: bytes) -> tuple[np.ndarray, np.ndarray]:
+    numbers = np.array(text.split(), dtype=np.int64).reshape(-1, 2)
+    return numbers[:, 0], numbers[:, 1]
 
 
 def index_of(db: Session) -> NetworkIndex | None:
