@@ -185,11 +185,11 @@ class GraphIndex:
 
     def mutual_connections(self, a: int, b: int) -> IdArray:
         graph = self._arrays()
-        first, second = kernels.row(graph, a), kernels.row(graph, b)
         if a == b:
-            return np.array(first, np.int32)
-        out = np.empty(min(len(first), len(second)), np.int32)
-        return out[: kernels.intersect(first, second, out)]
+            return np.array(kernels.row(graph, a), np.int32)
+        with self._lock:
+            out = self._workspace.queue
+            return out[: kernels.mutual(graph, a, b, out)].copy()
 
     def mutual_count(self, a: int, b: int) -> int:
         return len(self.mutual_connections(a, b))

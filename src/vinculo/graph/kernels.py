@@ -61,6 +61,12 @@ def intersect(first: Any, second: Any, out: Any) -> int:  # pragma: no cover - c
 
 
 @njit(cache=True, nogil=True)
+def mutual(graph: Graph, a: int, b: int, out: Any) -> int:  # pragma: no cover - compiled
+    """The connections of a and b in common, written to `out`; how many."""
+    return intersect(row(graph, a), row(graph, b), out)
+
+
+@njit(cache=True, nogil=True)
 def levels(
     graph: Graph, source: int, depth: int, stamp: Any, level: Any, queue: Any, epoch: int
 ) -> int:  # pragma: no cover - compiled
@@ -162,11 +168,16 @@ def shortest_path(
     ends = np.array([1, size - 2])  # side 1 runs downwards: its frontier is (ends, starts]
     depth = np.array([0, 0])
     while depth[0] + depth[1] < max_length:
-        width0 = ends[0] - starts[0]
-        width1 = starts[1] - ends[1]
-        if width0 == 0 or width1 == 0:
+        if ends[0] == starts[0] or starts[1] == ends[1]:
             return -1
-        s = 0 if width0 <= width1 else 1
+        # Expand the side whose frontier has fewer connections to look through.
+        work0 = 0
+        for index in range(starts[0], ends[0]):
+            work0 += len(row(graph, queue[index]))
+        work1 = 0
+        for index in range(ends[1] + 1, starts[1] + 1):
+            work1 += len(row(graph, queue[index]))
+        s = 0 if work0 <= work1 else 1
         best = -1
         best_from = -1
         best_to = -1
@@ -188,9 +199,12 @@ def shortest_path(
                     queue[tail] = other
                     tail = tail + 1 if s == 0 else tail - 1
                 elif side[other] != s:
-                    total = depth[s] + 1 + level[other]
-                    if best < 0 or total < best:
-                        best, best_from, best_to = total, member, other
+                    # The first meeting is a shortest one: the other side's frontier is the
+                    # only part of it this side's frontier can touch unseen.
+                    best, best_from, best_to = depth[s] + 1 + level[other], member, other
+                    break
+            if best >= 0:
+                break
         if best >= 0:
             if best > max_length:
                 return -1
