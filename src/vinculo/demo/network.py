@@ -53,6 +53,7 @@ def seed_demo_network(
                 overlap = other.start <= stint.end and stint.start <= other.end
                 if overlap and other.member_id != stint.member_id and rng.random() < 0.45:
                     pairs.add(repository.ordered(stint.member_id, other.member_id))
+    _add_popular_and_friends_of_friends(pairs, rng=rng)
     rows = [
         {"low_id": low, "high_id": high, "created_at": now - timedelta(days=rng.randint(1, 2000))}
         for low, high in sorted(pairs)
@@ -68,6 +69,32 @@ def seed_demo_network(
         now=now,
     )
     return len(rows)
+
+
+def _add_popular_and_friends_of_friends(pairs: set[tuple[int, int]], *, rng: random.Random) -> None:
+    """Beyond colleagues: a few members are far better connected than most (degrees are
+    heavy-tailed, as in every real network), and friends of friends meet and connect."""
+    members = sorted({member for pair in pairs for member in pair})
+    if len(members) < 3:
+        return
+    popularity = [rng.lognormvariate(0.0, 1.6) for _ in members]
+    count = len(pairs) // 4
+    for member, popular in zip(
+        rng.choices(members, k=count),
+        rng.choices(members, weights=popularity, k=count),
+        strict=True,
+    ):
+        if popular != member:
+            pairs.add(repository.ordered(member, popular))
+    neighbours: dict[int, list[int]] = defaultdict(list)
+    for low, high in pairs:
+        neighbours[low].append(high)
+        neighbours[high].append(low)
+    for member in rng.sample(members, len(members) // 3):
+        friend = rng.choice(neighbours[member])
+        friend_of_friend = rng.choice(neighbours[friend])
+        if friend_of_friend != member:
+            pairs.add(repository.ordered(member, friend_of_friend))
 
 
 def _invitations_for_the_demo_account(
