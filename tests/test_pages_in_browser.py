@@ -1,0 +1,157 @@
+"""A real Chromium through Playwright, on the real app served by uvicorn: a newcomer registers,
+logs out and in again, edits the profile and finds it on the profile page, in both languages."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from tests.helpers import new_email
+from vinculo import migrations
+from vinculo.app import create_app
+from vinculo.db import Database
+from vinculo.settings import get_settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = next(
+    (path for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(path).exists()),
+    None,
+)
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if CHROMIUM is None:
+        if os.environ.get("VINCULO_REQUIRE_BROWSER") == "1":
+            pytest.fail("VINCULO_REQUIRE_BROWSER=1 but no chromium is installed")
+        pytest.skip("no chromium here: `make test` installs Debian's chromium when it can")
+    path = tmp_path_factory.mktemp("browser") / "vinculo.db"
+    url = f"sqlite:///{path}"
+    migrations.upgrade(url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(get_settings(), database=Database(url)),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+TEXTS = {
+    "en": {
+        "join": "Join",
+        "create": "Create my account",
+        "welcome": "Welcome to Vínculo!",
+        "save": "Save profile",
+        "logout": "Log out",
+        "login": "Log in",
+        "add_position": "Add a position",
+        "save_entry": "Save",
+        "present": "Present",
+    },
+    "es": {
+        "join": "Únete",
+        "create": "Crear mi cuenta",
+        "welcome": "¡Te damos la bienvenida a Vínculo!",
+        "save": "Guardar perfil",
+        "logout": "Cerrar sesión",
+        "login": "Iniciar sesión",
+        "add_position": "Añadir un puesto",
+        "save_entry": "Guardar",
+        "present": "actualidad",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_register_log_in_edit_and_see_the_profile(base_url: str, language: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    words = TEXTS[language]
+    email = new_email(f"browser-{language}")
+    password = "a long enough phrase"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            context = browser.new_context(locale=language)
+            page = context.new_page()
+            problems: list[str] = []
+            page.on(
+                "console",
+                lambda message: problems.append(message.text) if message.type == "error" else None,
+            )
+
+            page.goto(base_url + "/")
+            page.get_by_role("link", name=words["join"], exact=True).first.click()
+            page.fill("#field-name", "Marta Prueba")
+            page.fill("#field-email", email)
+            page.fill("#field-password", password)
+            page.get_by_role("button", name=words["create"]).click()
+            expect(page.get_by_text(words["welcome"])).to_be_visible()
+
+            page.get_by_role("button", name=words["logout"]).click()
+            page.goto(base_url + "/login")
+            page.fill("#field-email", email)
+            page.fill("#field-password", password)
+            page.locator("form.form button[type=submit]").click()
+            expect(page.get_by_role("button", name=words["logout"])).to_be_visible()
+
+            page.goto(base_url + "/profile/edit")
+            page.fill("#field-headline", f"Ingeniera de datos ({language})")
+            page.fill("#field-location", "Zaragoza")
+            page.fill("#field-about", "Me gustan los equipos pequeños.")
+            page.get_by_role("button", name=words["save"]).click()
+            expect(page.get_by_role("heading", name="Marta Prueba")).to_be_visible()
+            expect(page.get_by_text(f"Ingeniera de datos ({language})")).to_be_visible()
+            expect(page.get_by_text("Me gustan los equipos pequeños.")).to_be_visible()
+
+            page.goto(base_url + "/profile/positions/new")
+            page.fill("#field-organization", "Acme Ibérica")
+            page.fill("#field-title", "Analista")
+            page.fill("#field-start", "2019-03")
+            page.get_by_role("button", name=words["save_entry"], exact=True).click()
+            page.goto(base_url + "/profile")
+            expect(page.get_by_text("Acme Ibérica")).to_be_visible()
+            expect(page.get_by_text(words["present"])).to_be_visible()
+
+            # At a phone's width nothing scrolls sideways.
+            page.set_viewport_size({"width": 375, "height": 800})
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 376
+            assert problems == []
+        finally:
+            browser.close()
