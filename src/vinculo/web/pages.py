@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from vinculo.db import ping
 from vinculo.errors import registered_errors
+from vinculo.network import service as network
 from vinculo.profiles import service as profiles
 from vinculo.web.deps import AnyPage, DbSession
 from vinculo.web.problems import HTTP_PROBLEMS
@@ -32,6 +33,10 @@ def home(page: AnyPage) -> Response:
         ),
         shared_places=profiles.shared_places(page.db, member=member),
         newest=profiles.newest_members(page.db, viewer=member),
+        connections=network.connection_count(page.db, member_id=member.id),
+        invitations=network.invitations_of(
+            page.db, member=member, box="received", cursor=None, limit=3
+        ),
     )
 
 
