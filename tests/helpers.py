@@ -80,3 +80,40 @@ def post_form(
     return client.post(
         path, data={"csrf_token": csrf_token_of(page.text), **data}, follow_redirects=False
     )
+
+
+def connect(
+    client: TestClient, headers: dict[str, str], *, to: int, to_headers: dict[str, str]
+) -> None:
+    """Connect two members through the API: one invites, the other accepts."""
+    sent = client.post("/api/v1/invitations", json={"to": to}, headers=headers)
+    assert sent.status_code == 201, sent.text
+    accepted = client.post(f"/api/v1/invitations/{sent.json()['id']}/accept", headers=to_headers)
+    assert accepted.status_code == 200, accepted.text
+
+
+def logged_in_member(client: TestClient, *, name: str = "Ana Ruiz") -> dict[str, Any]:
+    """Register a member through the API and log this browser-like client in as them."""
+    email = new_email()
+    member = register(client, name=name, email=email)
+    log_in_page(client, email)
+    return member
+
+
+def problem_of(response: Any, status: int, *, slug: str | None = None) -> dict[str, Any]:
+    """The RFC 9457 body of an API error, after checking its status, media type and shape."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("/problems/")
+    assert body["title"]
+    assert body["detail"]
+    if slug is not None:
+        assert body["type"] == f"/problems/{slug}", body
+    return body
+
+
+def fields_of(problem: dict[str, Any]) -> list[str]:
+    """The input fields an invalid-input problem names."""
+    return [error["field"] for error in problem.get("errors") or []]

@@ -14,6 +14,7 @@ from vinculo.db import Database
 from vinculo.identity import api as identity_api
 from vinculo.identity import pages as identity_pages
 from vinculo.network import api as network_api
+from vinculo.network import pages as network_pages
 from vinculo.network.index import NetworkIndex
 from vinculo.network.sweep import PeriodicSweep
 from vinculo.profiles import api as profiles_api
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(web_pages.router)
     app.include_router(identity_pages.router)
     app.include_router(profiles_pages.router)
+    app.include_router(network_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     install_error_handlers(app)

@@ -31,6 +31,8 @@ NAMING_CONVENTION = {
 
 # 64-bit identifiers on PostgreSQL; SQLite only auto-increments a column declared INTEGER.
 Id = BigInteger().with_variant(Integer(), "sqlite")
+# The largest integer either database holds: a larger one sent to SQL is an error, not a miss.
+ID_MAX = 2**63 - 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):

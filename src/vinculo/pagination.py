@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from vinculo.db import ID_MAX
 from vinculo.errors import N_, InvalidInput
 
 T = TypeVar("T")
@@ -39,10 +40,19 @@ def decode_cursor(cursor: str, *, shape: tuple[type, ...]) -> Key:
     if (
         not isinstance(values, list)
         or len(values) != len(shape)
-        or not all(type(value) is kind for value, kind in zip(values, shape, strict=True))
+        or not all(_fits(value, kind) for value, kind in zip(values, shape, strict=True))
     ):
         raise InvalidInput.for_field("cursor", N_("This cursor is not valid."))
     return tuple(values)
+
+
+def _fits(value: object, kind: type) -> bool:
+    """Whether a cursor value is of its kind and one the databases can compare with."""
+    if type(value) is not kind:
+        return False
+    if isinstance(value, int):
+        return -ID_MAX - 1 <= value <= ID_MAX
+    return not (isinstance(value, str) and "\x00" in value)
 
 
 def cut_page(rows: Sequence[T], *, limit: int, key: Callable[[T], Key]) -> Page[T]:

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from vinculo.db import ID_MAX
 from vinculo.errors import N_
+
+# An id in a path: a positive 64-bit integer, as the databases keep them.
+PathId = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 
 class Input(BaseModel):
-    """Base of every request body: unknown fields are refused, not silently dropped."""
+    """Base of every request body: unknown fields are refused, not silently dropped; nor is text
+    with a NUL character, which PostgreSQL cannot store."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(N_("This field cannot contain a NUL character."))
+        return value
 
 
 class Patch(Input):
@@ -53,5 +66,5 @@ class Problem(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 409, 422, 429)
+    for status in (400, 401, 403, 404, 409, 422, 429)
 }

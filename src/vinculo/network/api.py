@@ -31,7 +31,7 @@ from vinculo.network.service import InvitationView
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.profiles.schemas import MemberSummary
 from vinculo.profiles.service import MemberView
-from vinculo.schemas import PROBLEM_RESPONSES
+from vinculo.schemas import PROBLEM_RESPONSES, PathId
 from vinculo.web.deps import ApiMember, DbSession
 
 router = APIRouter(tags=["network"], responses=PROBLEM_RESPONSES)
@@ -74,36 +74,36 @@ def list_invitations(
 
 
 @router.get("/invitations/{invitation_id}")
-def get_invitation(invitation_id: int, me: ApiMember, db: DbSession) -> InvitationOut:
+def get_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> InvitationOut:
     view = service.invitation_of(db, invitation_id=invitation_id, viewer=me)
     return _out(db, me, view, with_link=view.recipient.id == me.id)
 
 
 @router.post("/invitations/{invitation_id}/accept")
-def accept_invitation(invitation_id: int, me: ApiMember, db: DbSession) -> InvitationOut:
+def accept_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> InvitationOut:
     return _out(db, me, service.accept_invitation(db, invitation_id=invitation_id, by=me))
 
 
 @router.post("/invitations/{invitation_id}/ignore")
-def ignore_invitation(invitation_id: int, me: ApiMember, db: DbSession) -> InvitationOut:
+def ignore_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> InvitationOut:
     """Decline silently: the sender keeps seeing "pending" until the invitation expires."""
     return _out(db, me, service.ignore_invitation(db, invitation_id=invitation_id, by=me))
 
 
 @router.post("/invitations/{invitation_id}/withdraw")
-def withdraw_invitation(invitation_id: int, me: ApiMember, db: DbSession) -> InvitationOut:
+def withdraw_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> InvitationOut:
     return _out(db, me, service.withdraw_invitation(db, invitation_id=invitation_id, by=me))
 
 
 @router.post("/invitations/{invitation_id}/report")
-def report_invitation(invitation_id: int, me: ApiMember, db: DbSession) -> InvitationOut:
+def report_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> InvitationOut:
     """ "I don't know this person": ignores the invitation and counts against the sender."""
     return _out(db, me, service.report_invitation(db, invitation_id=invitation_id, by=me))
 
 
 @router.get("/members/{member_id}/connections")
 def list_connections(
-    member_id: int,
+    member_id: PathId,
     me: ApiMember,
     db: DbSession,
     tier: Literal["close", "regular", "occasional"] | None = Query(
@@ -124,7 +124,7 @@ def list_connections(
 
 @router.get("/members/{member_id}/mutual-connections")
 def list_mutual_connections(
-    member_id: int,
+    member_id: PathId,
     me: ApiMember,
     db: DbSession,
     cursor: str | None = None,
@@ -141,14 +141,14 @@ def list_mutual_connections(
 
 
 @router.get("/connections/{member_id}")
-def get_connection(member_id: int, me: ApiMember, db: DbSession) -> ConnectionOut:
+def get_connection(member_id: PathId, me: ApiMember, db: DbSession) -> ConnectionOut:
     """Your connection with a member, with your private tier and note."""
     return ConnectionOut.of_connection(service.connection_with(db, member=me, other_id=member_id))
 
 
 @router.patch("/connections/{member_id}")
 def update_connection(
-    member_id: int, body: ConnectionUpdate, me: ApiMember, db: DbSession
+    member_id: PathId, body: ConnectionUpdate, me: ApiMember, db: DbSession
 ) -> ConnectionOut:
     """Set your private tier (close, regular, occasional) and note for a connection."""
     view = service.update_connection(
@@ -158,7 +158,7 @@ def update_connection(
 
 
 @router.delete("/connections/{member_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_connection(member_id: int, me: ApiMember, db: DbSession) -> Response:
+def remove_connection(member_id: PathId, me: ApiMember, db: DbSession) -> Response:
     """End a connection, silently."""
     service.remove_connection(db, member=me, other_id=member_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -186,7 +186,7 @@ def block_member(body: BlockIn, me: ApiMember, db: DbSession) -> BlockedOut:
 
 
 @router.delete("/blocks/{member_id}", status_code=status.HTTP_204_NO_CONTENT)
-def unblock_member(member_id: int, me: ApiMember, db: DbSession) -> Response:
+def unblock_member(member_id: PathId, me: ApiMember, db: DbSession) -> Response:
     service.unblock_member(db, blocker=me, blocked_id=member_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -230,7 +230,7 @@ def mark_notifications_read(me: ApiMember, db: DbSession) -> Response:
 
 
 @router.get("/network/path/{member_id}")
-def path_to_member(member_id: int, me: ApiMember, db: DbSession) -> PathOut:
+def path_to_member(member_id: PathId, me: ApiMember, db: DbSession) -> PathOut:
     """How you reach a member: the degree and one shortest chain of connections from you to them
     (at most 6 steps; empty beyond)."""
     view = service.path_to(db, viewer=me, member_id=member_id)

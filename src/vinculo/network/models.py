@@ -45,6 +45,9 @@ class Invitation(Base):
     reminded_at: Mapped[datetime | None]
     # When it stopped being pending: answered, withdrawn, or (for expiry) its expiry time.
     closed_at: Mapped[datetime | None]
+    # When the recipient ignored (or reported) it. Kept when the sender, who cannot tell an
+    # ignored invitation from a pending one, withdraws it: it still counts as answered.
+    ignored_at: Mapped[datetime | None]
 
     __table_args__ = (
         CheckConstraint(_one_of("status", INVITATION_STATUSES), name="status"),

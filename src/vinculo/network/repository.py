@@ -64,8 +64,9 @@ def lock_members(db: Session, member_ids: Iterable[int]) -> None:
     advisory locks, always taken in ascending order so that two transactions cannot deadlock."""
     if db.get_bind().dialect.name != "postgresql":
         return
-    for member_id in sorted(set(member_ids)):
-        db.execute(text("SELECT pg_advisory_xact_lock(1, CAST(:id AS integer))"), {"id": member_id})
+    # A key is a 32-bit integer: larger ids wrap around (two members sharing a lock only wait).
+    for key in sorted({member_id % 2**31 for member_id in member_ids}):
+        db.execute(text("SELECT pg_advisory_xact_lock(1, CAST(:key AS integer))"), {"key": key})
 
 
 # Invitations
@@ -91,6 +92,35 @@ def pending_between(db: Session, a: int, b: int) -> Invitation | None:
     )
 
 
+def open_invitation(
+    db: Session, *, sender_id: int, recipient_id: int, statuses: Sequence[str], now: datetime
+) -> Invitation | None:
+    """The sender's unexpired invitation to the recipient in one of these statuses, if any."""
+    return db.scalar(
+        select(Invitation)
+        .where(
+            Invitation.sender_id == sender_id,
+            Invitation.recipient_id == recipient_id,
+            Invitation.status.in_(statuses),
+            Invitation.expires_at > now,
+        )
+        .order_by(Invitation.id.desc())
+        .limit(1)
+    )
+
+
+def count_open_invitations(db: Session, *, member_id: int, box: str, now: datetime) -> int:
+    """How many invitations wait for the member's answer (received), or look pending to the member
+    who sent them (sent: an ignored one still does)."""
+    if box == "received":
+        condition = and_(Invitation.recipient_id == member_id, Invitation.status == "pending")
+    else:
+        condition = and_(
+            Invitation.sender_id == member_id, Invitation.status.in_(("pending", "ignored"))
+        )
+    return int(db.scalar(select(func.count()).where(condition, Invitation.expires_at > now)) or 0)
+
+
 def ignored_open_from(db: Session, *, sender_id: int, recipient_id: int, now: datetime) -> bool:
     """Whether the sender has an ignored invitation to the recipient that still looks pending."""
     return bool(
@@ -108,17 +138,31 @@ def ignored_open_from(db: Session, *, sender_id: int, recipient_id: int, now: da
 
 
 def close_pending(
-    db: Session, *, invitation_id: int, status: str, now: datetime, reported: bool = False
+    db: Session,
+    *,
+    invitation_id: int,
+    status: str,
+    now: datetime,
+    reported: bool = False,
+    open_statuses: Sequence[str] = ("pending",),
 ) -> bool:
-    """Move one invitation out of pending; False when it no longer was (someone else won)."""
+    """Move one invitation out of pending; False when it no longer was (someone else won).
+
+    `open_statuses` widens what counts as open: to its sender, an ignored invitation still is.
+    A report, once made, stays on the invitation."""
+    values: dict[str, Any] = {"status": status, "closed_at": now}
+    if reported:
+        values["reported"] = True
+    if status == "ignored":
+        values["ignored_at"] = now
     result = db.execute(
         update(Invitation)
         .where(
             Invitation.id == invitation_id,
-            Invitation.status == "pending",
+            Invitation.status.in_(open_statuses),
             Invitation.expires_at > now,
         )
-        .values(status=status, closed_at=now, reported=reported)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -129,6 +173,9 @@ def close_pair(
 ) -> None:
     """Close every open invitation between two members (a block), each direction its own way."""
     for sender, recipient, status in ((a, b, status_from_a), (b, a, status_from_b)):
+        values: dict[str, Any] = {"status": status, "closed_at": now}
+        if status == "ignored":
+            values["ignored_at"] = now
         db.execute(
             update(Invitation)
             .where(
@@ -136,7 +183,7 @@ def close_pair(
                 Invitation.recipient_id == recipient,
                 Invitation.status == "pending",
             )
-            .values(status=status, closed_at=now)
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
 
@@ -193,12 +240,16 @@ def sent_since(db: Session, *, sender_id: int, since: datetime) -> tuple[int, da
 
 
 def answered_by_others(db: Session, *, sender_id: int) -> tuple[int, int]:
-    """How many of the sender's invitations were answered, and how many of those accepted."""
+    """How many of the sender's invitations were answered, and how many of those accepted. An
+    ignored invitation its sender withdrew afterwards is still an answer."""
     answered, accepted = db.execute(
         select(
             func.count(),
             func.coalesce(func.sum(case((Invitation.status == "accepted", 1), else_=0)), 0),
-        ).where(Invitation.sender_id == sender_id, Invitation.status.in_(("accepted", "ignored")))
+        ).where(
+            Invitation.sender_id == sender_id,
+            or_(Invitation.status == "accepted", Invitation.ignored_at.is_not(None)),
+        )
     ).one()
     return int(answered), int(accepted)
 

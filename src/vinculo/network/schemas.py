@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from vinculo.db import ID_MAX
 from vinculo.identity.models import EMAIL_MAX
 from vinculo.network.models import CONNECTION_NOTE_MAX, NOTE_MAX
 from vinculo.network.service import (
@@ -24,7 +25,7 @@ TierName = Literal["close", "regular", "occasional"]
 
 
 class InvitationIn(Input):
-    to: int = Field(description="The id of the member to invite.")
+    to: int = Field(ge=1, le=ID_MAX, description="The id of the member to invite.")
     note: Annotated[str, StringConstraints(max_length=NOTE_MAX)] = Field(
         default="", description="Why you want to connect; strongly encouraged."
     )
@@ -139,7 +140,7 @@ class MutualConnectionsPage(Output):
 
 
 class BlockIn(Input):
-    member: int = Field(description="The id of the member to block.")
+    member: int = Field(ge=1, le=ID_MAX, description="The id of the member to block.")
 
 
 class BlockedOut(Output):

@@ -326,16 +326,37 @@ def report_invitation(db: Session, *, invitation_id: int, by: Member) -> Invitat
 
 
 def withdraw_invitation(db: Session, *, invitation_id: int, by: Member) -> InvitationView:
-    return _close(db, invitation_id=invitation_id, by=by, role="sender", status="withdrawn")
+    """Withdraw your invitation. One the recipient ignored still looks pending to you, and is
+    withdrawn the same way: a refusal here would tell you it had been ignored."""
+    return _close(
+        db,
+        invitation_id=invitation_id,
+        by=by,
+        role="sender",
+        status="withdrawn",
+        open_statuses=("pending", "ignored"),
+    )
 
 
 def _close(
-    db: Session, *, invitation_id: int, by: Member, role: str, status: str, reported: bool = False
+    db: Session,
+    *,
+    invitation_id: int,
+    by: Member,
+    role: str,
+    status: str,
+    reported: bool = False,
+    open_statuses: Sequence[str] = ("pending",),
 ) -> InvitationView:
     invitation = _invitation_for(db, invitation_id=invitation_id, by=by, role=role)
     now = clock.now()
     if not repository.close_pending(
-        db, invitation_id=invitation.id, status=status, now=now, reported=reported
+        db,
+        invitation_id=invitation.id,
+        status=status,
+        now=now,
+        reported=reported,
+        open_statuses=open_statuses,
     ):
         raise InvitationNotPending()
     db.refresh(invitation)
@@ -363,6 +384,67 @@ def invitations_of(
     return Page(
         items=[_view(db, invitation, viewer=member, now=now) for invitation in page.items],
         next_cursor=page.next_cursor,
+    )
+
+
+@dataclass(frozen=True)
+class InvitationCounts:
+    received: int  # waiting for your answer
+    sent: int  # pending, as you see them
+
+
+def invitation_counts(db: Session, *, member: Member) -> InvitationCounts:
+    now = clock.now()
+    return InvitationCounts(
+        received=repository.count_open_invitations(
+            db, member_id=member.id, box="received", now=now
+        ),
+        sent=repository.count_open_invitations(db, member_id=member.id, box="sent", now=now),
+    )
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """Where the viewer stands with another member: connected, or an invitation one way or the
+    other that is pending as the viewer sees it, or nothing yet."""
+
+    member: Member
+    connected: bool
+    sent: Invitation | None  # the viewer's invitation (an ignored one looks pending to them)
+    received: Invitation | None  # theirs, waiting for the viewer's answer
+    connections_visible: bool  # whether the viewer may see the member's list of connections
+
+    @property
+    def state(self) -> str:
+        if self.connected:
+            return "connected"
+        if self.received is not None:
+            return "invited_you"
+        if self.sent is not None:
+            return "invited"
+        return "none"
+
+
+def relationship_with(db: Session, *, viewer: Member, member_id: int) -> Relationship:
+    member = _other_member(db, viewer=viewer, member_id=member_id)
+    if member.id == viewer.id:
+        return Relationship(
+            member, connected=False, sent=None, received=None, connections_visible=True
+        )
+    visible = repository.settings_of(db, member_id=member.id).connections_visible_to != "only_me"
+    if repository.connection_between(db, viewer.id, member.id) is not None:
+        return Relationship(
+            member, connected=True, sent=None, received=None, connections_visible=visible
+        )
+    now = clock.now()
+    sent = repository.open_invitation(
+        db, sender_id=viewer.id, recipient_id=member.id, statuses=("pending", "ignored"), now=now
+    )
+    received = repository.open_invitation(
+        db, sender_id=member.id, recipient_id=viewer.id, statuses=("pending",), now=now
+    )
+    return Relationship(
+        member, connected=False, sent=sent, received=received, connections_visible=visible
     )
 
 

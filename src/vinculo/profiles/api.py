@@ -23,7 +23,7 @@ from vinculo.profiles.schemas import (
     education_out,
     position_out,
 )
-from vinculo.schemas import PROBLEM_RESPONSES
+from vinculo.schemas import PROBLEM_RESPONSES, PathId
 from vinculo.web.deps import ApiMember, DbSession
 
 router = APIRouter(tags=["profiles"], responses=PROBLEM_RESPONSES)
@@ -61,7 +61,7 @@ def update_my_profile(body: ProfileUpdate, me: ApiMember, db: DbSession) -> MyPr
 
 
 @router.get("/members/{member_id}")
-def member_profile(member_id: int, me: ApiMember, db: DbSession) -> MemberOut:
+def member_profile(member_id: PathId, me: ApiMember, db: DbSession) -> MemberOut:
     """A member's profile as you see it, with the degree between you and your mutual connections."""
     return MemberOut.of_profile(service.view_profile(db, viewer=me, member_id=member_id))
 
@@ -89,7 +89,7 @@ def add_position(body: PositionIn, me: ApiMember, db: DbSession) -> PositionOut:
 
 @router.patch("/members/me/positions/{position_id}")
 def update_position(
-    position_id: int, body: PositionUpdate, me: ApiMember, db: DbSession
+    position_id: PathId, body: PositionUpdate, me: ApiMember, db: DbSession
 ) -> PositionOut:
     changes = body.changes()
     entry = service.update_entry(
@@ -99,7 +99,7 @@ def update_position(
 
 
 @router.delete("/members/me/positions/{position_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_position(position_id: int, me: ApiMember, db: DbSession) -> Response:
+def remove_position(position_id: PathId, me: ApiMember, db: DbSession) -> Response:
     service.remove_entry(db, member=me, kind="positions", entry_id=position_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -126,7 +126,7 @@ def add_education(body: EducationIn, me: ApiMember, db: DbSession) -> EducationO
 
 @router.patch("/members/me/education/{education_id}")
 def update_education(
-    education_id: int, body: EducationUpdate, me: ApiMember, db: DbSession
+    education_id: PathId, body: EducationUpdate, me: ApiMember, db: DbSession
 ) -> EducationOut:
     changes = body.changes()
     entry = service.update_entry(
@@ -136,6 +136,6 @@ def update_education(
 
 
 @router.delete("/members/me/education/{education_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_education(education_id: int, me: ApiMember, db: DbSession) -> Response:
+def remove_education(education_id: PathId, me: ApiMember, db: DbSession) -> Response:
     service.remove_entry(db, member=me, kind="education", entry_id=education_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

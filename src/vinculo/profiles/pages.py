@@ -8,10 +8,12 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from vinculo.errors import VinculoError
+from vinculo.network import service as network
 from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.profiles import service
 from vinculo.profiles.schemas import CareerEntryIn, EducationIn, PositionIn, ProfileUpdate
 from vinculo.profiles.service import CAREERS, CareerKind
+from vinculo.schemas import PathId
 from vinculo.web.deps import MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
 from vinculo.web.security import csrf_protect
@@ -26,9 +28,14 @@ _PROFILE_FORM_FIELDS = ("name", "headline", "location", "sector", "about")
 
 
 @router.get("/members/{member_id}")
-def profile(member_id: int, page: MemberPage) -> Response:
+def profile(member_id: PathId, page: MemberPage) -> Response:
     view = service.view_profile(page.db, viewer=page.member, member_id=member_id)
-    return page.render("profiles/profile.html", profile=view)
+    return page.render(
+        "profiles/profile.html",
+        profile=view,
+        relationship=network.relationship_with(page.db, viewer=page.member, member_id=member_id),
+        done=page.request.query_params.get("done"),
+    )
 
 
 @router.get("/profile")
@@ -86,7 +93,7 @@ def add_entry(kind: CareerKind, page: MemberPage, fields: FormFields) -> Respons
 
 
 @router.get("/profile/{kind}/{entry_id}/edit")
-def edit_entry_form(kind: CareerKind, entry_id: int, page: MemberPage) -> Response:
+def edit_entry_form(kind: CareerKind, entry_id: PathId, page: MemberPage) -> Response:
     career = CAREERS[kind]
     entry = service.entry_of(page.db, member=page.member, kind=kind, entry_id=entry_id)
     period = entry.period
@@ -100,7 +107,11 @@ def edit_entry_form(kind: CareerKind, entry_id: int, page: MemberPage) -> Respon
 
 
 @router.post("/profile/{kind}/{entry_id}/edit")
-def edit_entry(kind: CareerKind, entry_id: int, page: MemberPage, fields: FormFields) -> Response:
+def edit_entry(
+    kind: CareerKind, entry_id: PathId, page: MemberPage, fields: FormFields
+) -> Response:
+    # Someone else's entry is not found, rather than a form to correct.
+    service.entry_of(page.db, member=page.member, kind=kind, entry_id=entry_id)
     entry, errors = parse_form(
         _ENTRY_FORMS[kind], fields, gettext=page.gettext, blank_is_null=("end",)
     )
@@ -120,7 +131,7 @@ def edit_entry(kind: CareerKind, entry_id: int, page: MemberPage, fields: FormFi
 
 
 @router.post("/profile/{kind}/{entry_id}/delete")
-def remove_entry(kind: CareerKind, entry_id: int, page: MemberPage) -> Response:
+def remove_entry(kind: CareerKind, entry_id: PathId, page: MemberPage) -> Response:
     service.remove_entry(page.db, member=page.member, kind=kind, entry_id=entry_id)
     return page.redirect("/profile/edit")
 

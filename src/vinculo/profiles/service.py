@@ -193,9 +193,10 @@ def add_entry(
     if repository.count_entries(db, career.model, member_id=member.id) >= career.limit:
         raise TooManyEntries(limit=career.limit)
     entry = career.model(member_id=member.id, created_at=clock.now())
+    # The period first: a refused one must not leave a new organization or school behind.
+    _set_period(entry, Period(start, end))
     _set_place(db, career, entry, place)
     setattr(entry, career.label_field, tidy(label))
-    _set_period(entry, Period(start, end))
     repository.add_entry(db, entry)
     refresh_search_text(db, member=member)
     return entry
@@ -207,15 +208,17 @@ def update_entry(
     """Change the given fields of an entry (named as in its API schema); the rest stay."""
     career = CAREERS[kind]
     entry = entry_of(db, member=member, kind=kind, entry_id=entry_id)
-    if career.place_field in changes:
-        _set_place(db, career, entry, changes[career.place_field])
-    if career.label_field in changes:
-        setattr(entry, career.label_field, tidy(changes[career.label_field]))
+    # The period first: when it is refused, nothing of the entry has changed (a page that shows
+    # the refusal still commits its unit of work).
     if "start" in changes or "end" in changes:
         _set_period(
             entry,
             Period(changes.get("start", entry.period.start), changes.get("end", entry.period.end)),
         )
+    if career.place_field in changes:
+        _set_place(db, career, entry, changes[career.place_field])
+    if career.label_field in changes:
+        setattr(entry, career.label_field, tidy(changes[career.label_field]))
     db.flush()
     refresh_search_text(db, member=member)
     return entry
@@ -231,6 +234,8 @@ def search_members(
 ) -> Page[MemberView]:
     """Members whose name, headline, organizations or schools contain every word of `query`,
     by name. An empty query lists the whole community."""
+    if "\x00" in query:
+        raise InvalidInput.for_field("q", N_("This field cannot contain a NUL character."))
     after: tuple[str, int] | None = None
     if cursor:
         name_key, member_id = decode_cursor(cursor, shape=(str, int))

@@ -17,6 +17,7 @@ from vinculo.errors import N_, NotAuthenticated
 from vinculo.i18n import choose_locale, translations
 from vinculo.identity import service as identity
 from vinculo.identity.models import Member
+from vinculo.network import service as network
 from vinculo.settings import get_settings
 from vinculo.web.security import (
     CSRF_COOKIE,
@@ -133,7 +134,7 @@ class Page:
         return csrf_token(binding)
 
     def context(self, **values: Any) -> dict[str, Any]:
-        return {
+        context = {
             **language_context(self.locale),
             "request": self.request,
             "viewer": self.viewer,
@@ -141,6 +142,12 @@ class Page:
             "csrf_token": self.csrf_token,
             **values,
         }
+        if self.viewer is not None:
+            # The header of every member's page shows it: one count, by the indexed member id.
+            context.setdefault(
+                "unread_notifications", network.unread_notifications(self.db, member=self.viewer)
+            )
+        return context
 
     def render(self, template: str, *, status_code: int = 200, **values: Any) -> HTMLResponse:
         body = render(template, self.context(**values))
