@@ -46,6 +46,7 @@ def _check_against(index: GraphIndex, reference: nx.Graph) -> None:
         first = set(reference.neighbors(a))
         second = {n for f in first for n in reference.neighbors(f)} - first - {a}
         assert index.second_degree(a).tolist() == sorted(second)
+        _check_ranked(index, reference, a, second)
         found = index.degrees(a, members)
         for b in members:
             assert found[b] == _degree(reference, a, b), (a, b)
@@ -63,6 +64,15 @@ def _check_against(index: GraphIndex, reference: nx.Graph) -> None:
                 assert index.shortest_path(a, b) == path  # the same path every time
             else:
                 assert path is None
+
+
+def _check_ranked(index: GraphIndex, reference: nx.Graph, a: int, second: set[int]) -> None:
+    """The 2nd-degree members ranked by mutual connections, most first, then by id."""
+    ids, shared = index.second_degree_ranked(a)
+    counts = {m: len(list(nx.common_neighbors(reference, a, m))) for m in second}
+    expected = sorted(second, key=lambda m: (-counts[m], m))
+    assert ids.tolist() == expected
+    assert shared.tolist() == [counts[m] for m in expected]
 
 
 @settings(max_examples=40, deadline=None)
@@ -157,3 +167,4 @@ def test_real_networks_answer_like_networkx(
         first = set(reference.neighbors(viewer))
         second = {n for f in first for n in reference.neighbors(f)} - first - {viewer}
         assert len(index.second_degree(viewer)) == len(second)
+        _check_ranked(index, reference, viewer, second)

@@ -6,7 +6,7 @@ from itertools import pairwise
 
 from starlette.testclient import TestClient
 
-from tests.helpers import member_with_token
+from tests.helpers import connect, log_in_page, member_with_token
 
 
 def _chain(client: TestClient, names: list[str]) -> list[tuple[int, dict[str, str]]]:
@@ -90,3 +90,43 @@ def test_a_removed_connection_leaves_the_index_at_once(client: TestClient) -> No
         "path": [],
     }
     assert ana
+
+
+def test_wider_network_ranks_by_connections_shared(client: TestClient) -> None:
+    """The 2nd-degree network puts first whom the viewer shares most connections with, says how
+    many, and pages through the rest in the same order, in the API and on the page."""
+    ana, ana_headers = member_with_token(client, name="Ana")
+    friends = [member_with_token(client, name=f"Friend {n}") for n in range(3)]
+    far = [member_with_token(client, name=f"Far {n}") for n in range(3)]
+    for friend, friend_headers in friends:
+        connect(client, ana_headers, to=friend["id"], to_headers=friend_headers)
+    # Far 0 knows one of Ana's friends, Far 1 all three, Far 2 two.
+    for (stranger, stranger_headers), known in zip(far, (1, 3, 2), strict=True):
+        for friend, friend_headers in friends[:known]:
+            connect(client, friend_headers, to=stranger["id"], to_headers=stranger_headers)
+
+    wider = client.get("/api/v1/network/second-degree", headers=ana_headers).json()
+    assert wider["count"] == 3
+    ranked = [(member["id"], member["mutual_count"]) for member in wider["items"]]
+    assert ranked == [(far[1][0]["id"], 3), (far[2][0]["id"], 2), (far[0][0]["id"], 1)]
+    assert all(member["degree"] == 2 for member in wider["items"])
+
+    seen: list[int] = []
+    cursor = None
+    while True:
+        params: dict[str, str | int] = {"limit": 1}
+        if cursor:
+            params["cursor"] = cursor
+        page = client.get("/api/v1/network/second-degree", params=params, headers=ana_headers)
+        assert page.status_code == 200, page.text
+        seen += [member["id"] for member in page.json()["items"]]
+        cursor = page.json()["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [member_id for member_id, _ in ranked]
+
+    log_in_page(client, ana["email"])
+    html = client.get("/network/second-degree").text
+    assert html.index("Far 1") < html.index("Far 2") < html.index("Far 0")
+    assert "3 mutual connections" in html
+    assert f'href="/members/{far[1][0]["id"]}/invite"' in html

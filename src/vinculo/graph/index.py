@@ -37,6 +37,7 @@ class _Workspace:
         self.side = np.zeros(size, np.int8)
         self.level = np.zeros(size, np.int8)
         self.parent = np.zeros(size, np.int32)
+        self.tally = np.zeros(size, np.int32)
         self.queue = np.zeros(size, np.int32)
         self.path = np.zeros(MAX_PATH + 2, np.int32)
         self.epoch = 0
@@ -217,6 +218,22 @@ class GraphIndex:
                     graph, member, work.stamp, work.level, work.queue, work.next_epoch()
                 )
             )
+
+    def second_degree_ranked(self, member: int) -> tuple[IdArray, IdArray]:
+        """Members two steps away with how many connections each shares with `member`: the ids
+        and the counts, most shared first and by id among equals."""
+        graph = self._arrays()
+        with self._lock:
+            work = self._workspace
+            if not 0 <= member < work.size:
+                return np.empty(0, np.int32), np.empty(0, np.int32)
+            count = kernels.second_degree_mutuals(
+                graph, member, work.stamp, work.tally, work.queue, work.next_epoch()
+            )
+            ids = work.queue[:count].copy()
+            shared = work.tally[ids]
+        order = np.lexsort((ids, -shared))
+        return ids[order], shared[order]
 
     def degree(self, a: int, b: int) -> int | None:
         """The degree between two members: a bidirectional search at most three steps long."""

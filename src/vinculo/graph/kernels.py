@@ -133,6 +133,31 @@ def second_degree(
 
 
 @njit(cache=True, nogil=True)
+def second_degree_mutuals(
+    graph: Graph, member: int, stamp: Any, tally: Any, queue: Any, epoch: int
+) -> int:  # pragma: no cover - compiled
+    """Members exactly two steps away, at the front of `queue`, each with its number of mutual
+    connections with `member` in `tally[v]`; how many. One pass over the connections of the
+    member's connections: a member is counted once for every connection that leads to it."""
+    stamp[member] = epoch
+    tally[member] = -1
+    for first in row(graph, member):
+        stamp[first] = epoch
+        tally[first] = -1
+    count = 0
+    for first in row(graph, member):
+        for other in row(graph, first):
+            if stamp[other] != epoch:
+                stamp[other] = epoch
+                tally[other] = 1
+                queue[count] = other
+                count += 1
+            elif tally[other] > 0:
+                tally[other] += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
 def shortest_path(
     graph: Graph,
     a: int,

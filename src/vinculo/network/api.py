@@ -26,6 +26,8 @@ from vinculo.network.schemas import (
     NotificationOut,
     NotificationPage,
     PathOut,
+    SecondDegreeMemberOut,
+    SecondDegreePage,
 )
 from vinculo.network.service import InvitationView
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -244,11 +246,18 @@ def path_to_member(member_id: PathId, me: ApiMember, db: DbSession) -> PathOut:
 @router.get("/network/second-degree")
 def second_degree_network(
     me: ApiMember, db: DbSession, cursor: str | None = None, limit: Limit = DEFAULT_LIMIT
-) -> MutualConnectionsPage:
-    """Your 2nd-degree network: members connected to your connections, not to you, by id."""
+) -> SecondDegreePage:
+    """Your 2nd-degree network: members connected to your connections but not to you, those
+    sharing the most connections with you first."""
     count, page = service.second_degree_network(db, viewer=me, cursor=cursor, limit=limit)
-    return MutualConnectionsPage(
+    return SecondDegreePage(
         count=count,
-        items=[MemberSummary.of(MemberView(member, 2)) for member in page.items],
+        items=[
+            SecondDegreeMemberOut(
+                **MemberSummary.of(MemberView(row.member, 2)).model_dump(),
+                mutual_count=row.mutual_count,
+            )
+            for row in page.items
+        ],
         next_cursor=page.next_cursor,
     )

@@ -267,6 +267,29 @@ def mutual_connections(member_id: PathId, page: MemberPage, cursor: str | None =
     )
 
 
+# The wider network
+
+
+@router.get("/network/second-degree")
+def second_degree(page: MemberPage, cursor: str | None = None) -> Response:
+    """Members your connections know and you do not yet, those you share the most with first,
+    with a few of the connections you share by name."""
+    count, members = service.second_degree_network(
+        page.db, viewer=page.member, cursor=cursor, limit=DEFAULT_LIMIT
+    )
+    rows = [
+        (
+            MemberView(row.member, 2),
+            row.mutual_count,
+            service.mutual_sample(page.db, a=page.member.id, b=row.member.id, sample=2),
+        )
+        for row in members.items
+    ]
+    return page.render(
+        "network/second_degree.html", count=count, rows=rows, next_cursor=members.next_cursor
+    )
+
+
 # Inviting from a profile
 
 

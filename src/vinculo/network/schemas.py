@@ -139,6 +139,16 @@ class MutualConnectionsPage(Output):
     next_cursor: str | None
 
 
+class SecondDegreeMemberOut(MemberSummary):
+    mutual_count: int = Field(description="How many connections this member shares with you.")
+
+
+class SecondDegreePage(Output):
+    count: int = Field(description="How many members your 2nd-degree network holds.")
+    items: list[SecondDegreeMemberOut]
+    next_cursor: str | None
+
+
 class BlockIn(Input):
     member: int = Field(ge=1, le=ID_MAX, description="The id of the member to block.")
 

@@ -637,6 +637,11 @@ def link_between(db: Session, *, a: int, b: int, sample: int = 3) -> Link:
     )
 
 
+def mutual_sample(db: Session, *, a: int, b: int, sample: int = 3) -> Sequence[Member]:
+    """A few of the connections two members share, by name."""
+    return network_index.mutual_connections(db, a=a, b=b, after=None, limit=sample)[1][:sample]
+
+
 def degrees(db: Session, *, viewer: Member, member_ids: Sequence[int]) -> dict[int, int | None]:
     """The degree from the viewer to each member: 0, 1, 2, or None beyond."""
     return network_index.degrees(db, viewer_id=viewer.id, member_ids=member_ids)
@@ -825,24 +830,44 @@ def path_to(db: Session, *, viewer: Member, member_id: int) -> PathView:
     return PathView(degree=len(ids) - 1 if ids else None, members=[found[i] for i in ids])
 
 
+@dataclass(frozen=True)
+class SecondDegreeMember:
+    member: Member
+    mutual_count: int  # connections the member shares with the viewer
+
+
 def second_degree_network(
     db: Session, *, viewer: Member, cursor: str | None, limit: int
-) -> tuple[int, Page[Member]]:
-    """The viewer's connections of connections (not connected to the viewer), with their count,
-    paginated by member id; members hidden by a block either way are left out."""
+) -> tuple[int, Page[SecondDegreeMember]]:
+    """The viewer's connections of connections (not connected to the viewer), with their count:
+    the members sharing the most connections with the viewer first, then by id. Members hidden
+    by a block either way are left out."""
     index = index_of(db)
     if index is None:
         raise GraphIndexLoading()
+    ids, shared = index.graph.second_degree_ranked(viewer.id)
     hidden = repository.blocked_ids_either_way(db, member_id=viewer.id)
-    ids = index.graph.second_degree(viewer.id)
     if hidden:
-        ids = ids[~np.isin(ids, np.fromiter(hidden, dtype=np.int32))]
-    after = int(decode_cursor(cursor, shape=(int,))[0]) if cursor else -1
-    start = int(np.searchsorted(ids, after, side="right"))
-    window = ids[start : start + limit + 1].tolist()
+        kept = ~np.isin(ids, np.fromiter(hidden, dtype=np.int32))
+        ids, shared = ids[kept], shared[kept]
+    start = 0
+    if cursor:
+        after_count, after_id = (int(v) for v in decode_cursor(cursor, shape=(int, int)))
+        later = np.flatnonzero(
+            (shared < after_count) | ((shared == after_count) & (ids > after_id))
+        )
+        start = int(later[0]) if len(later) else len(ids)
+    window = dict(
+        zip(
+            ids[start : start + limit + 1].tolist(),
+            shared[start : start + limit + 1].tolist(),
+            strict=True,
+        )
+    )
     members = {
-        m.id: m for m in repository.members_among(db, ids=window, after=None, limit=len(window))
+        m.id: m
+        for m in repository.members_among(db, ids=list(window), after=None, limit=len(window))
     }
-    rows = [members[i] for i in window if i in members]
-    page = cut_page(rows, limit=limit, key=lambda member: (member.id,))
+    rows = [SecondDegreeMember(members[i], count) for i, count in window.items() if i in members]
+    page = cut_page(rows, limit=limit, key=lambda row: (row.mutual_count, row.member.id))
     return len(ids), page
