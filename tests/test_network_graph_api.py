@@ -130,3 +130,25 @@ def test_wider_network_ranks_by_connections_shared(client: TestClient) -> None:
     assert html.index("Far 1") < html.index("Far 2") < html.index("Far 0")
     assert "3 mutual connections" in html
     assert f'href="/members/{far[1][0]["id"]}/invite"' in html
+
+
+def test_lists_show_connections_shared(client: TestClient) -> None:
+    """Search results, connection lists and notifications carry the degree badge and how many
+    connections the viewer shares with each member, from the graph index."""
+    people = _chain(client, ["Ana Lista", "Beto Lista", "Carla Lista"])
+    (ana, ana_headers), (beto, _), (carla, carla_headers) = people
+    found = client.get("/api/v1/members", params={"q": "Lista"}, headers=ana_headers).json()
+    shared = {member["id"]: (member["degree"], member["mutual_count"]) for member in found["items"]}
+    assert shared == {ana: (0, 0), beto: (1, 0), carla: (2, 1)}
+
+    listed = client.get(f"/api/v1/members/{beto}/connections", headers=ana_headers).json()
+    assert {(item["id"], item["mutual_count"]) for item in listed["items"]} == {
+        (ana, 0),
+        (carla, 1),
+    }
+
+    # Carla invites Ana: Ana's notification says what they share.
+    sent = client.post("/api/v1/invitations", json={"to": ana}, headers=carla_headers)
+    assert sent.status_code == 201, sent.text
+    notes = client.get("/api/v1/notifications", headers=ana_headers).json()["items"]
+    assert [(n["actor"]["id"], n["actor"]["mutual_count"]) for n in notes][0] == (carla, 1)

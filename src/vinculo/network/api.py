@@ -26,13 +26,12 @@ from vinculo.network.schemas import (
     NotificationOut,
     NotificationPage,
     PathOut,
-    SecondDegreeMemberOut,
     SecondDegreePage,
 )
 from vinculo.network.service import InvitationView
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.profiles.schemas import MemberSummary
-from vinculo.profiles.service import MemberView
+from vinculo.profiles.service import MemberView, views_of
 from vinculo.schemas import PROBLEM_RESPONSES, PathId
 from vinculo.web.deps import ApiMember, DbSession
 
@@ -42,10 +41,18 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 def _out(
-    db: Session, me: Member, view: InvitationView, *, with_link: bool = False
+    db: Session,
+    me: Member,
+    view: InvitationView,
+    *,
+    with_link: bool = False,
+    just_connected: bool = False,
 ) -> InvitationOut:
     other = view.sender if view.recipient.id == me.id else view.recipient
     found = service.degrees(db, viewer=me, member_ids=[view.sender.id, view.recipient.id])
+    if just_connected:
+        # The graph index learns of the new connection when this request commits: after this.
+        found[other.id] = 1
     link = service.link_between(db, a=me.id, b=other.id) if with_link else None
     return InvitationOut.of(view, degrees=found, link=link)
 
@@ -55,7 +62,7 @@ def send_invitation(body: InvitationIn, me: ApiMember, db: DbSession) -> Invitat
     """Invite a member to connect. When they had already invited you, you connect at once and
     the invitation comes back "accepted"."""
     view = service.send_invitation(db, sender=me, to=body.to, note=body.note, email=body.email)
-    return _out(db, me, view)
+    return _out(db, me, view, just_connected=view.status == "accepted")
 
 
 @router.get("/invitations")
@@ -83,7 +90,8 @@ def get_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> Invit
 
 @router.post("/invitations/{invitation_id}/accept")
 def accept_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> InvitationOut:
-    return _out(db, me, service.accept_invitation(db, invitation_id=invitation_id, by=me))
+    view = service.accept_invitation(db, invitation_id=invitation_id, by=me)
+    return _out(db, me, view, just_connected=True)
 
 
 @router.post("/invitations/{invitation_id}/ignore")
@@ -217,9 +225,12 @@ def list_notifications(
 ) -> NotificationPage:
     """Your notifications, newest first, with how many are unread."""
     page = service.notifications_of(db, member=me, cursor=cursor, limit=limit)
-    found = service.degrees(db, viewer=me, member_ids=[view.actor.id for view in page.items])
+    actors = views_of(db, viewer=me, members=[view.actor for view in page.items])
     return NotificationPage(
-        items=[NotificationOut.of(view, degree=found[view.actor.id]) for view in page.items],
+        items=[
+            NotificationOut.of(view, actor=actor)
+            for view, actor in zip(page.items, actors, strict=True)
+        ],
         next_cursor=page.next_cursor,
         unread=service.unread_notifications(db, member=me),
     )
@@ -252,12 +263,6 @@ def second_degree_network(
     count, page = service.second_degree_network(db, viewer=me, cursor=cursor, limit=limit)
     return SecondDegreePage(
         count=count,
-        items=[
-            SecondDegreeMemberOut(
-                **MemberSummary.of(MemberView(row.member, 2)).model_dump(),
-                mutual_count=row.mutual_count,
-            )
-            for row in page.items
-        ],
+        items=[MemberSummary.of(MemberView(row.member, 2, row.mutual_count)) for row in page.items],
         next_cursor=page.next_cursor,
     )

@@ -243,6 +243,20 @@ def degrees(db: Session, *, viewer_id: int, member_ids: Sequence[int]) -> dict[i
     return index.graph.degrees(viewer_id, list(member_ids))
 
 
+def mutual_counts(db: Session, *, viewer_id: int, member_ids: Sequence[int]) -> dict[int, int]:
+    """How many connections the viewer shares with each member (none with themselves)."""
+    index = index_of(db)
+    counts: dict[int, int] = {}
+    for member_id in member_ids:
+        if member_id == viewer_id:
+            counts[member_id] = 0
+        elif index is None:
+            counts[member_id] = repository.count_mutual_connections(db, a=viewer_id, b=member_id)
+        else:
+            counts[member_id] = index.graph.mutual_count(viewer_id, member_id)
+    return counts
+
+
 def mutual_connections(
     db: Session, *, a: int, b: int, after: tuple[str, int] | None, limit: int
 ) -> tuple[int, list[Member]]:

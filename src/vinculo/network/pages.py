@@ -111,10 +111,7 @@ def _render_network(
     sent = service.invitations_of(
         db, member=me, box="sent", cursor=sent_cursor, limit=DEFAULT_LIMIT
     )
-    others = [view.sender.id for view in received.items] + [
-        view.recipient.id for view in sent.items
-    ]
-    found = service.degrees(db, viewer=me, member_ids=others)
+    found = service.degrees(db, viewer=me, member_ids=[view.sender.id for view in received.items])
     return page.render(
         "network/index.html",
         status_code=status_code,
@@ -128,8 +125,12 @@ def _render_network(
         ],
         received_next=received.next_cursor,
         sent=[
-            SentInvitation(view, MemberView(view.recipient, found[view.recipient.id]))
-            for view in sent.items
+            SentInvitation(view, recipient)
+            for view, recipient in zip(
+                sent.items,
+                profiles.views_of(db, viewer=me, members=[view.recipient for view in sent.items]),
+                strict=True,
+            )
         ],
         sent_next=sent.next_cursor,
         cursor=cursor,
@@ -436,14 +437,12 @@ def notifications(page: MemberPage, cursor: str | None = None) -> Response:
     found = service.notifications_of(
         page.db, member=page.member, cursor=cursor, limit=DEFAULT_LIMIT
     )
-    degrees = service.degrees(
-        page.db, viewer=page.member, member_ids=[view.actor.id for view in found.items]
+    actors = profiles.views_of(
+        page.db, viewer=page.member, members=[view.actor for view in found.items]
     )
     return page.render(
         "network/notifications.html",
-        notifications=[
-            (view, MemberView(view.actor, degrees[view.actor.id])) for view in found.items
-        ],
+        notifications=list(zip(found.items, actors, strict=True)),
         next_cursor=found.next_cursor,
     )
 

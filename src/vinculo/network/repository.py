@@ -171,17 +171,25 @@ def close_pending(
 def close_pair(
     db: Session, *, a: int, b: int, status_from_a: str, status_from_b: str, now: datetime
 ) -> None:
-    """Close every open invitation between two members (a block), each direction its own way."""
+    """Close every open invitation between two members (a block), each direction its own way.
+
+    Open means open as its sender sees it: an ignored invitation still looks pending to its
+    sender, so closing it any other way than ignoring closes that one too (keeping its
+    `ignored_at`). One past its expiry is already expired, and stays as it is."""
     for sender, recipient, status in ((a, b, status_from_a), (b, a, status_from_b)):
         values: dict[str, Any] = {"status": status, "closed_at": now}
+        open_statuses = ("pending",)
         if status == "ignored":
             values["ignored_at"] = now
+        else:
+            open_statuses = ("pending", "ignored")
         db.execute(
             update(Invitation)
             .where(
                 Invitation.sender_id == sender,
                 Invitation.recipient_id == recipient,
-                Invitation.status == "pending",
+                Invitation.status.in_(open_statuses),
+                Invitation.expires_at > now,
             )
             .values(**values)
             .execution_options(synchronize_session=False)
@@ -255,12 +263,14 @@ def answered_by_others(db: Session, *, sender_id: int) -> tuple[int, int]:
 
 
 def reports_since(db: Session, *, sender_id: int, since: datetime) -> int:
+    """How many of the sender's invitations were reported since then. A report dates from when it
+    was made (`ignored_at`), not from `closed_at`, which a later withdrawal by the sender moves."""
     return int(
         db.scalar(
             select(func.count()).where(
                 Invitation.sender_id == sender_id,
                 Invitation.reported.is_(True),
-                Invitation.closed_at >= since,
+                func.coalesce(Invitation.ignored_at, Invitation.closed_at) >= since,
             )
         )
         or 0
@@ -337,6 +347,8 @@ def add_connection(db: Session, *, a: int, b: int, now: datetime) -> bool:
         insert(Connection)
         .values(low_id=low, high_id=high, created_at=now)
         .on_conflict_do_nothing(index_elements=["low_id", "high_id"])
+        # Without it an INSERT's rowcount is -1 on psycopg: "added" even when it was not.
+        .execution_options(preserve_rowcount=True)
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
@@ -589,6 +601,7 @@ def add_block(db: Session, *, blocker_id: int, blocked_id: int, now: datetime) -
         insert(Block)
         .values(blocker_id=blocker_id, blocked_id=blocked_id, created_at=now)
         .on_conflict_do_nothing(index_elements=["blocker_id", "blocked_id"])
+        .execution_options(preserve_rowcount=True)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -111,7 +111,9 @@ class ConnectionOut(MemberSummary):
     @classmethod
     def of_connection(cls, view: ConnectionView) -> ConnectionOut:
         return cls(
-            **MemberSummary.of(MemberView(view.member, view.degree)).model_dump(),
+            **MemberSummary.of(
+                MemberView(view.member, view.degree, view.mutual_count)
+            ).model_dump(),
             connected_at=view.connected_at,
             tier=view.tier,
             note=view.note,
@@ -139,13 +141,11 @@ class MutualConnectionsPage(Output):
     next_cursor: str | None
 
 
-class SecondDegreeMemberOut(MemberSummary):
-    mutual_count: int = Field(description="How many connections this member shares with you.")
-
-
 class SecondDegreePage(Output):
     count: int = Field(description="How many members your 2nd-degree network holds.")
-    items: list[SecondDegreeMemberOut]
+    items: list[MemberSummary] = Field(
+        description="Most connections shared with you (`mutual_count`) first, then by id."
+    )
     next_cursor: str | None
 
 
@@ -191,11 +191,11 @@ class NotificationOut(Output):
     read: bool
 
     @classmethod
-    def of(cls, view: NotificationView, *, degree: int | None) -> NotificationOut:
+    def of(cls, view: NotificationView, *, actor: MemberView) -> NotificationOut:
         return cls(
             id=view.id,
             kind=view.kind,
-            actor=MemberSummary.of(MemberView(view.actor, degree)),
+            actor=MemberSummary.of(actor),
             invitation_id=view.invitation_id,
             created_at=view.created_at,
             read=view.read,

@@ -117,6 +117,10 @@ class ConnectionsPrivate(Forbidden):
     default_detail = N_("This member shows their connections to no one.")
 
 
+# The detail of a ConnectionsPrivate for a member who is not one of the member's connections.
+CONNECTIONS_ONLY = N_("This member shows their connections only to their connections.")
+
+
 class NotBlocked(NotFound):
     slug = "not-blocked"
     title = N_("Not blocked")
@@ -153,6 +157,7 @@ class ConnectionView:
     connected_at: datetime
     tier: str | None  # only in your own list
     note: str | None
+    mutual_count: int | None = None  # connections the viewer shares with this member
 
 
 # Access
@@ -206,8 +211,9 @@ def send_invitation(
         )
     if to == sender.id:
         raise InvalidInput.for_field("to", N_("You cannot invite yourself."))
+    # Take turns first, then look: a block committed while we waited must be seen.
+    repository.lock_members(db, (sender.id, to))
     recipient = _other_member(db, viewer=sender, member_id=to)
-    repository.lock_members(db, (sender.id, recipient.id))
 
     if repository.connection_between(db, sender.id, recipient.id) is not None:
         raise AlreadyConnected()
@@ -431,10 +437,14 @@ def relationship_with(db: Session, *, viewer: Member, member_id: int) -> Relatio
         return Relationship(
             member, connected=False, sent=None, received=None, connections_visible=True
         )
-    visible = repository.settings_of(db, member_id=member.id).connections_visible_to != "only_me"
     if repository.connection_between(db, viewer.id, member.id) is not None:
+        visibility = repository.settings_of(db, member_id=member.id).connections_visible_to
         return Relationship(
-            member, connected=True, sent=None, received=None, connections_visible=visible
+            member,
+            connected=True,
+            sent=None,
+            received=None,
+            connections_visible=visibility != "only_me",
         )
     now = clock.now()
     sent = repository.open_invitation(
@@ -443,8 +453,9 @@ def relationship_with(db: Session, *, viewer: Member, member_id: int) -> Relatio
     received = repository.open_invitation(
         db, sender_id=member.id, recipient_id=viewer.id, statuses=("pending",), now=now
     )
+    # Whatever their setting, a member's list is for their connections at most.
     return Relationship(
-        member, connected=False, sent=sent, received=received, connections_visible=visible
+        member, connected=False, sent=sent, received=received, connections_visible=False
     )
 
 
@@ -547,14 +558,16 @@ def connections_of(
     cursor: str | None,
     limit: int,
 ) -> Page[ConnectionView]:
-    """A member's connections, by name. Others' lists follow their visibility setting; the tier
-    and the note are private, shown only in your own list."""
+    """A member's connections, by name. Others' lists follow their visibility setting (their
+    connections, or no one); the tier and the note are private, shown only in your own list."""
     member = _other_member(db, viewer=viewer, member_id=member_id)
     own = member.id == viewer.id
     if not own:
         visibility = repository.settings_of(db, member_id=member.id).connections_visible_to
         if visibility == "only_me":
             raise ConnectionsPrivate()
+        if repository.connection_between(db, viewer.id, member.id) is None:
+            raise ConnectionsPrivate(CONNECTIONS_ONLY)
     after = None
     if cursor:
         name_key, last_id = decode_cursor(cursor, shape=(str, int))
@@ -563,7 +576,9 @@ def connections_of(
         db, member_id=member.id, tier=tier if own else None, after=after, limit=limit
     )
     page = cut_page(rows, limit=limit, key=lambda row: (row[0].name_key, row[0].id))
-    found = degrees(db, viewer=viewer, member_ids=[other.id for other, _ in page.items])
+    ids = [other.id for other, _ in page.items]
+    found = degrees(db, viewer=viewer, member_ids=ids)
+    shared = network_index.mutual_counts(db, viewer_id=viewer.id, member_ids=ids)
     return Page(
         items=[
             ConnectionView(
@@ -572,6 +587,7 @@ def connections_of(
                 connected_at=connection.created_at,
                 tier=_side(connection, member.id)[0] if own else None,
                 note=_side(connection, member.id)[1] if own else None,
+                mutual_count=shared[other.id],
             )
             for other, connection in page.items
         ],
@@ -656,10 +672,10 @@ def block_member(db: Session, *, blocker: Member, blocked_id: int) -> Member:
     blocked = db.get(Member, blocked_id)
     if blocked is None or blocked.id == blocker.id:
         raise MemberNotFound()
-    if repository.block_exists(db, blocker_id=blocked.id, blocked_id=blocker.id):
-        # They blocked you first: answer as if they did not exist.
-        raise MemberNotFound()
     repository.lock_members(db, (blocker.id, blocked.id))
+    if repository.block_exists(db, blocker_id=blocked.id, blocked_id=blocker.id):
+        # They blocked you first (perhaps while we waited): answer as if they did not exist.
+        raise MemberNotFound()
     now = clock.now()
     if not repository.add_block(db, blocker_id=blocker.id, blocked_id=blocked.id, now=now):
         raise Conflict(N_("You have already blocked this member."))

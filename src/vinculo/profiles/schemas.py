@@ -122,6 +122,11 @@ class MemberSummary(Output):
     headline: str
     location: str
     degree: int | None = Field(description="0 for yourself, 1–3, or null when out of network.")
+    mutual_count: int | None = Field(
+        default=None,
+        description="How many connections you share with the member, in lists that show it "
+        "(search results, connection lists, notifications); null elsewhere.",
+    )
 
     @classmethod
     def of(cls, view: MemberView) -> MemberSummary:
@@ -132,6 +137,7 @@ class MemberSummary(Output):
             headline=member.headline,
             location=member.location,
             degree=view.degree,
+            mutual_count=view.mutual_count,
         )
 
 

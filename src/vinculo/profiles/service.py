@@ -57,6 +57,8 @@ class MemberView:
 
     member: Member
     degree: int | None
+    # Connections the two share, where a list shows them (search results, connections, ...).
+    mutual_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,15 @@ def degrees(db: Session, *, viewer: Member, member_ids: Sequence[int]) -> dict[i
     """The degree from `viewer` to each member: 0 for the viewer, 1 for a connection, 2 for a
     connection's connection, None beyond (3rd degree comes with the graph engine)."""
     return network_index.degrees(db, viewer_id=viewer.id, member_ids=member_ids)
+
+
+def views_of(db: Session, *, viewer: Member, members: Sequence[Member]) -> list[MemberView]:
+    """Members as the viewer sees them in a list: the degree badge and the connections shared,
+    both from the graph index, for the whole page at once."""
+    ids = [member.id for member in members]
+    found = degrees(db, viewer=viewer, member_ids=ids)
+    shared = network_index.mutual_counts(db, viewer_id=viewer.id, member_ids=ids)
+    return [MemberView(member, found[member.id], shared[member.id]) for member in members]
 
 
 def mutual_connections(
@@ -244,18 +255,13 @@ def search_members(
         db, viewer_id=viewer.id, terms=fold(query).split(), after=after, limit=limit
     )
     page = cut_page(found, limit=limit, key=lambda member: (member.name_key, member.id))
-    found_degrees = degrees(db, viewer=viewer, member_ids=[member.id for member in page.items])
-    return Page(
-        items=[MemberView(member, found_degrees[member.id]) for member in page.items],
-        next_cursor=page.next_cursor,
-    )
+    return Page(items=views_of(db, viewer=viewer, members=page.items), next_cursor=page.next_cursor)
 
 
 def newest_members(db: Session, *, viewer: Member, limit: int = 6) -> list[MemberView]:
     """Who joined the community last, as the viewer sees them."""
     members = repository.newest_members(db, limit=limit, excluding=viewer.id)
-    found = degrees(db, viewer=viewer, member_ids=[member.id for member in members])
-    return [MemberView(member, found[member.id]) for member in members]
+    return views_of(db, viewer=viewer, members=members)
 
 
 def profile_completeness(
