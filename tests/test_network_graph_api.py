@@ -102,7 +102,7 @@ def test_wider_network_ranks_by_connections_shared(client: TestClient) -> None:
         connect(client, ana_headers, to=friend["id"], to_headers=friend_headers)
     # Far 0 knows one of Ana's friends, Far 1 all three, Far 2 two.
     for (stranger, stranger_headers), known in zip(far, (1, 3, 2), strict=True):
-        for friend, friend_headers in friends[:known]:
+        for _friend, friend_headers in friends[:known]:
             connect(client, friend_headers, to=stranger["id"], to_headers=stranger_headers)
 
     wider = client.get("/api/v1/network/second-degree", headers=ana_headers).json()
@@ -151,4 +151,4 @@ def test_lists_show_connections_shared(client: TestClient) -> None:
     sent = client.post("/api/v1/invitations", json={"to": ana}, headers=carla_headers)
     assert sent.status_code == 201, sent.text
     notes = client.get("/api/v1/notifications", headers=ana_headers).json()["items"]
-    assert [(n["actor"]["id"], n["actor"]["mutual_count"]) for n in notes][0] == (carla, 1)
+    assert (notes[0]["actor"]["id"], notes[0]["actor"]["mutual_count"]) == (carla, 1)

@@ -28,6 +28,10 @@ class GraphStats:
     index_bytes: int
 
 
+# A kernel's degree (-1 for none) as the index answers it; -1 indexes the last entry.
+_BADGE: tuple[int | None, ...] = (0, 1, 2, 3, None)
+
+
 class _Workspace:
     """Scratch arrays for the searches, one per member id, reused from query to query."""
 
@@ -42,12 +46,14 @@ class _Workspace:
         self.path = np.zeros(MAX_PATH + 2, np.int32)
         self.epoch = 0
 
-    def next_epoch(self) -> int:
-        self.epoch += 1
-        if self.epoch >= 2**31 - 1:
+    def next_epoch(self, span: int = 1) -> int:
+        """A fresh mark, or the first of `span` consecutive ones, that no member carries yet."""
+        if self.epoch + span >= 2**31 - 1:
             self.stamp[:] = 0
-            self.epoch = 1
-        return self.epoch
+            self.epoch = 0
+        first = self.epoch + 1
+        self.epoch += span
+        return first
 
 
 class GraphIndex:
@@ -239,28 +245,27 @@ class GraphIndex:
         """The degree between two members: a bidirectional search at most three steps long."""
         if a == b:
             return 0
-        path = self.shortest_path(a, b, max_length=3)
-        return None if path is None else len(path) - 1
+        graph = self._arrays()
+        with self._lock:
+            work = self._workspace
+            if not (0 <= a < work.size and 0 <= b < work.size):
+                return None
+            found = int(kernels.pair_degree(graph, a, b, work.stamp, work.next_epoch()))
+        return None if found < 0 else found
 
     def degrees(self, viewer: int, members: Sequence[int]) -> dict[int, int | None]:
         """The degree from the viewer to each member: 0, 1, 2, 3, or None beyond."""
         if len(members) <= 2:
             return {member: self.degree(viewer, member) for member in members}
-        wanted = np.asarray(members, dtype=np.int64)
+        wanted = np.array(members, dtype=np.int64)  # ids out of range are the kernel's to skip
         graph = self._arrays()
+        out = np.empty(len(wanted), np.int8)
         with self._lock:
             work = self._workspace
             if not 0 <= viewer < work.size:
                 return {member: 0 if member == viewer else None for member in members}
-            out = np.empty(len(wanted), np.int8)
-            inside = np.where((wanted >= 0) & (wanted < work.size), wanted, -1).astype(np.int32)
-            kernels.badges(
-                graph, viewer, inside, out, work.stamp, work.level, work.queue, work.next_epoch()
-            )
-        return {
-            int(member): (None if found < 0 else int(found))
-            for member, found in zip(members, out.tolist(), strict=True)
-        }
+            kernels.badges(graph, viewer, wanted, out, work.stamp, work.next_epoch(3))
+        return dict(zip(members, map(_BADGE.__getitem__, out.tolist()), strict=True))
 
     def shortest_path(self, a: int, b: int, *, max_length: int = MAX_PATH) -> list[int] | None:
         """One shortest path from a to b of at most `max_length` steps, or None; the same
@@ -271,6 +276,13 @@ class GraphIndex:
         with self._lock:
             work = self._workspace
             if not (0 <= a < work.size and 0 <= b < work.size):
+                return None
+            # Most pairs on a real network are a few steps apart: a look that stops at the
+            # first hit answers them, and only longer paths need the full search.
+            length = kernels.short_path(graph, a, b, work.stamp, work.next_epoch(), work.path)
+            if length >= 0:
+                return None if length > max_length else work.path[: length + 1].tolist()
+            if max_length <= 3:
                 return None
             length = kernels.shortest_path(
                 graph,

@@ -91,31 +91,133 @@ def levels(
 
 
 @njit(cache=True, nogil=True)
+def reaches_marked(
+    graph: Graph, members: Any, stamp: Any, mark: int
+) -> bool:  # pragma: no cover - compiled
+    """Whether a connection of any of `members` carries `mark`; stops at the first one."""
+    for member in members:
+        for other in row(graph, member):
+            if stamp[other] == mark:
+                return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def pair_degree(graph: Graph, a: int, b: int, stamp: Any, epoch: int) -> int:  # pragma: no cover
+    """The degree between two members, 1 to 3, or -1 beyond. The larger of the two sets of
+    connections is marked; the other member is 2nd degree when one of its connections is marked,
+    3rd when a connection of one of them is. Every look stops at the first hit."""
+    first_a, first_b = row(graph, a), row(graph, b)
+    if first_a.shape[0] == 0 or first_b.shape[0] == 0:
+        return -1
+    if first_a.shape[0] > first_b.shape[0]:
+        first_a, first_b = first_b, first_a
+        b = a
+    if contains(first_a, b):
+        return 1
+    for member in first_b:
+        stamp[member] = epoch
+    for member in first_a:
+        if stamp[member] == epoch:
+            return 2
+    return 3 if reaches_marked(graph, first_a, stamp, epoch) else -1
+
+
+@njit(cache=True, nogil=True)
+def short_path(
+    graph: Graph, a: int, b: int, stamp: Any, epoch: int, path: Any
+) -> int:  # pragma: no cover - compiled
+    """A path of at most 3 steps from a to b written to `path`, and its length; -1 when there is
+    none that short. As `pair_degree`, from the side with fewer connections; the first hit in
+    id order wins, so the same question gets the same path."""
+    first_a, first_b = row(graph, a), row(graph, b)
+    if first_a.shape[0] == 0 or first_b.shape[0] == 0:
+        return -1
+    path[0] = a
+    if contains(first_a, b):
+        path[1] = b
+        return 1
+    flip = first_a.shape[0] > first_b.shape[0]
+    near, far = (first_b, first_a) if flip else (first_a, first_b)
+    for member in far:
+        stamp[member] = epoch
+    for middle in near:
+        if stamp[middle] == epoch:
+            path[1] = middle
+            path[2] = b
+            return 2
+    for middle in near:
+        for other in row(graph, middle):
+            if stamp[other] == epoch:
+                path[1], path[2] = (other, middle) if flip else (middle, other)
+                path[3] = b
+                return 3
+    return -1
+
+
+@njit(cache=True, nogil=True)
 def badges(
-    graph: Graph,
-    viewer: int,
-    members: Any,
-    out: Any,
-    stamp: Any,
-    level: Any,
-    queue: Any,
-    epoch: int,
+    graph: Graph, viewer: int, members: Any, out: Any, stamp: Any, epoch: int
 ) -> None:  # pragma: no cover - compiled
-    """The degree from the viewer to each member (0 to 3, -1 beyond): one search two steps
-    deep from the viewer, then a look at each member's own connections for the third step."""
-    levels(graph, viewer, 2, stamp, level, queue, epoch)
+    """The degree from the viewer to each member (0 to 3, -1 beyond); `epoch` moves by 3 a call.
+
+    The viewer's connections are marked `epoch + 1`: a member is 2nd degree when one of its
+    connections carries the mark. A member further away is 3rd degree when a connection of one of
+    its connections does; that look stops at the first hit, which on a dense network comes
+    early. Once those looks have cost more than marking every connection of the viewer's
+    connections (`epoch + 2`) would, that is done instead, and each remaining member needs only a
+    look at its own connections."""
+    size = stamp.shape[0]
+    stamp[viewer] = epoch
+    first = row(graph, viewer)
+    for member in first:
+        stamp[member] = epoch + 1
+    budget = -1  # what marking the second level costs; counted when first needed
+    spent = 0
+    second_marked = False
     for index in range(members.shape[0]):
         member = members[index]
-        if member < 0 or member >= stamp.shape[0]:
+        if member < 0 or member >= size:
             out[index] = UNREACHED
-        elif stamp[member] == epoch:
-            out[index] = level[member]
-        else:
-            out[index] = UNREACHED
-            for other in row(graph, member):
-                if stamp[other] == epoch and level[other] == 2:
-                    out[index] = 3
+            continue
+        if stamp[member] == epoch:
+            out[index] = 0
+            continue
+        if stamp[member] == epoch + 1:
+            out[index] = 1
+            continue
+        neighbours = row(graph, member)
+        out[index] = UNREACHED
+        for other in neighbours:
+            if stamp[other] == epoch + 1:
+                out[index] = 2
+                break
+        if out[index] == 2:
+            continue
+        if not second_marked:
+            if budget < 0:
+                budget = 0
+                for middle in first:
+                    budget += row(graph, middle).shape[0]
+            for middle in neighbours:
+                if out[index] == 3:
                     break
+                for other in row(graph, middle):
+                    spent += 1
+                    if stamp[other] == epoch + 1:
+                        out[index] = 3
+                        break
+            if spent > budget:
+                for middle in first:
+                    for other in row(graph, middle):
+                        if stamp[other] != epoch and stamp[other] != epoch + 1:
+                            stamp[other] = epoch + 2
+                second_marked = True
+            continue
+        for other in neighbours:
+            if stamp[other] == epoch + 2:
+                out[index] = 3
+                break
 
 
 @njit(cache=True, nogil=True)
