@@ -178,7 +178,7 @@ def close_pair(
     `ignored_at`). One past its expiry is already expired, and stays as it is."""
     for sender, recipient, status in ((a, b, status_from_a), (b, a, status_from_b)):
         values: dict[str, Any] = {"status": status, "closed_at": now}
-        open_statuses = ("pending",)
+        open_statuses: tuple[str, ...] = ("pending",)
         if status == "ignored":
             values["ignored_at"] = now
         else:
