@@ -47,6 +47,9 @@ def _check_against(index: GraphIndex, reference: nx.Graph) -> None:
         second = {n for f in first for n in reference.neighbors(f)} - first - {a}
         assert index.second_degree(a).tolist() == sorted(second)
         _check_ranked(index, reference, a, second)
+        assert index.mutual_counts(a, members) == {
+            b: 0 if a == b else len(list(nx.common_neighbors(reference, a, b))) for b in members
+        }
         found = index.degrees(a, members)
         for b in members:
             assert found[b] == _degree(reference, a, b), (a, b)

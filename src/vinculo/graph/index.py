@@ -201,6 +201,17 @@ class GraphIndex:
     def mutual_count(self, a: int, b: int) -> int:
         return len(self.mutual_connections(a, b))
 
+    def mutual_counts(self, viewer: int, members: Sequence[int]) -> dict[int, int]:
+        """How many connections the viewer shares with each member, for a whole list at once."""
+        wanted = np.array(members, dtype=np.int64)
+        out = np.zeros(len(wanted), np.int32)
+        graph = self._arrays()
+        with self._lock:
+            work = self._workspace
+            if 0 <= viewer < work.size and len(wanted):
+                kernels.mutual_counts(graph, viewer, wanted, out, work.stamp, work.next_epoch())
+        return dict(zip(members, out.tolist(), strict=True))
+
     def second_degree(self, member: int) -> IdArray:
         """Members two steps away (connections of connections, not connections), sorted."""
         graph = self._arrays()

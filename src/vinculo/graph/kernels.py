@@ -103,6 +103,25 @@ def reaches_marked(
 
 
 @njit(cache=True, nogil=True)
+def mutual_counts(
+    graph: Graph, viewer: int, members: Any, out: Any, stamp: Any, epoch: int
+) -> None:  # pragma: no cover - compiled
+    """For each member, how many connections it shares with the viewer (none with itself):
+    the viewer's connections are marked once, then each member's row is counted against them."""
+    size = stamp.shape[0]
+    for member in row(graph, viewer):
+        stamp[member] = epoch
+    for index in range(members.shape[0]):
+        member = members[index]
+        count = 0
+        if 0 <= member < size and member != viewer:
+            for other in row(graph, member):
+                if stamp[other] == epoch:
+                    count += 1
+        out[index] = count
+
+
+@njit(cache=True, nogil=True)
 def pair_degree(graph: Graph, a: int, b: int, stamp: Any, epoch: int) -> int:  # pragma: no cover
     """The degree between two members, 1 to 3, or -1 beyond. The larger of the two sets of
     connections is marked; the other member is 2nd degree when one of its connections is marked,

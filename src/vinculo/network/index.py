@@ -244,17 +244,17 @@ def degrees(db: Session, *, viewer_id: int, member_ids: Sequence[int]) -> dict[i
 
 
 def mutual_counts(db: Session, *, viewer_id: int, member_ids: Sequence[int]) -> dict[int, int]:
-    """How many connections the viewer shares with each member (none with themselves)."""
+    """How many connections the viewer shares with each member (none with themselves): from the
+    graph index for the whole list at once, or, in a process without one, from SQL."""
     index = index_of(db)
-    counts: dict[int, int] = {}
-    for member_id in member_ids:
-        if member_id == viewer_id:
-            counts[member_id] = 0
-        elif index is None:
-            counts[member_id] = repository.count_mutual_connections(db, a=viewer_id, b=member_id)
-        else:
-            counts[member_id] = index.graph.mutual_count(viewer_id, member_id)
-    return counts
+    if index is not None:
+        return index.graph.mutual_counts(viewer_id, list(member_ids))
+    return {
+        member_id: 0
+        if member_id == viewer_id
+        else repository.count_mutual_connections(db, a=viewer_id, b=member_id)
+        for member_id in member_ids
+    }
 
 
 def mutual_connections(

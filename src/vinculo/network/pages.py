@@ -295,11 +295,13 @@ def second_degree(page: MemberPage, cursor: str | None = None) -> Response:
 
 
 @router.get("/members/{member_id}/invite")
-def invite_form(member_id: PathId, page: MemberPage) -> Response:
+def invite_form(member_id: PathId, page: MemberPage, note: str = "") -> Response:
+    """The invitation form; `note` fills it in (a suggestion's note that states the link)."""
     relationship = service.relationship_with(page.db, viewer=page.member, member_id=member_id)
     if member_id == page.member.id or relationship.state != "none":
         return page.redirect(f"/members/{member_id}")
-    return _render_invite(page, member_id=member_id, values={}, errors={})
+    values = {"note": note[:NOTE_MAX]} if note else {}
+    return _render_invite(page, member_id=member_id, values=values, errors={})
 
 
 @router.post("/members/{member_id}/invite")
