@@ -225,6 +225,13 @@ def send_invitation(
     if pending is not None and pending.expires_at > now:
         # They invited us first: this invitation answers theirs.
         return _connect_crossing(db, sender=sender, recipient=recipient, theirs=pending, note=note)
+    ignored = repository.open_invitation(
+        db, sender_id=recipient.id, recipient_id=sender.id, statuses=("ignored",), now=now
+    )
+    if ignored is not None:
+        # We ignored theirs, but to them it still looks pending: answer it the same way, or they
+        # would see our invitation next to their "pending" one and learn of the ignore.
+        return _connect_crossing(db, sender=sender, recipient=recipient, theirs=ignored, note=note)
 
     _refuse_during_cooldown(db, sender=sender, recipient=recipient, now=now)
     knows_email = email is not None and email.strip().lower() == recipient.email
@@ -266,7 +273,13 @@ def _connect_crossing(
 ) -> InvitationView:
     now = clock.now()
     _refuse_over_connection_cap(db, member_ids=(sender.id, recipient.id))
-    if not repository.close_pending(db, invitation_id=theirs.id, status="accepted", now=now):
+    if not repository.close_pending(
+        db,
+        invitation_id=theirs.id,
+        status="accepted",
+        now=now,
+        open_statuses=("pending", "ignored"),
+    ):
         raise InvitationNotPending()
     low, high = repository.ordered(sender.id, recipient.id)
     ours = repository.add_invitation(
