@@ -11,6 +11,7 @@ from vinculo.network.models import (
     Notification,
 )
 from vinculo.profiles.models import Education, Organization, Position, School
+from vinculo.suggestions.models import SuggestionDismissal
 
 __all__ = [
     "AuthSession",
@@ -27,4 +28,5 @@ __all__ = [
     "Organization",
     "Position",
     "School",
+    "SuggestionDismissal",
 ]

@@ -1,0 +1,141 @@
+"""All SQL of suggestions: the careers and profiles the ranking reads, who must not be suggested
+to a member, and dismissals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import and_, case, delete, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from vinculo.identity.models import Member
+from vinculo.network.models import Invitation
+from vinculo.profiles.models import Education, Organization, Position, School
+from vinculo.suggestions.models import SuggestionDismissal
+
+
+class Affiliation(NamedTuple):
+    """A member's time at an organization or a school, in years (`end` None: still there)."""
+
+    member_id: int
+    place_id: int
+    kind: str  # "organization" | "school"
+    start: int
+    end: int | None
+
+
+def affiliations(db: Session, *, member_id: int | None = None) -> Iterator[Affiliation]:
+    """Every position and every study, or one member's, streamed."""
+    positions = select(
+        Position.member_id, Position.organization_id, Position.start_year, Position.end_year
+    )
+    studies = select(
+        Education.member_id, Education.school_id, Education.start_year, Education.end_year
+    )
+    if member_id is not None:
+        positions = positions.where(Position.member_id == member_id)
+        studies = studies.where(Education.member_id == member_id)
+    for kind, statement in (("organization", positions), ("school", studies)):
+        for row in db.execute(statement.execution_options(yield_per=10_000)):
+            yield Affiliation(row[0], row[1], kind, row[2], row[3])
+
+
+def sectors_and_locations(
+    db: Session, *, member_id: int | None = None
+) -> Iterator[tuple[int, str, str]]:
+    """(member id, sector, location) for every member with either, or for one member."""
+    statement = select(Member.id, Member.sector, Member.location).where(
+        or_(Member.sector != "", Member.location != "")
+    )
+    if member_id is not None:
+        statement = statement.where(Member.id == member_id)
+    for row in db.execute(statement.execution_options(yield_per=10_000)):
+        yield row[0], row[1], row[2]
+
+
+def place_names(
+    db: Session, *, organization_ids: Sequence[int], school_ids: Sequence[int]
+) -> dict[tuple[str, int], str]:
+    names: dict[tuple[str, int], str] = {}
+    if organization_ids:
+        for place_id, name in db.execute(
+            select(Organization.id, Organization.name).where(Organization.id.in_(organization_ids))
+        ):
+            names["organization", place_id] = name
+    if school_ids:
+        for place_id, name in db.execute(
+            select(School.id, School.name).where(School.id.in_(school_ids))
+        ):
+            names["school", place_id] = name
+    return names
+
+
+def members_by_id(db: Session, ids: Sequence[int]) -> dict[int, Member]:
+    if not ids:
+        return {}
+    return {member.id: member for member in db.scalars(select(Member).where(Member.id.in_(ids)))}
+
+
+def invitation_exclusions(
+    db: Session, *, member_id: int, now: datetime, cooldown_start: datetime
+) -> set[int]:
+    """Members an invitation keeps out of a member's suggestions: one still open either way (an
+    ignored one included: to its sender it looks pending), and those the member invited whose
+    invitation ended within the cooldown (withdrawn, ignored, reported or expired), counted as
+    the re-invitation rule counts it (`network.repository.last_closed_from`)."""
+    still_open = and_(Invitation.status.in_(("pending", "ignored")), Invitation.expires_at > now)
+    ended = case(
+        (Invitation.status == "withdrawn", Invitation.closed_at), else_=Invitation.expires_at
+    )
+    cooling = and_(
+        Invitation.sender_id == member_id,
+        or_(
+            Invitation.status.in_(("withdrawn", "ignored", "expired")),
+            and_(Invitation.status == "pending", Invitation.expires_at <= now),
+        ),
+        ended > cooldown_start,
+    )
+    statement = select(Invitation.sender_id, Invitation.recipient_id).where(
+        or_(Invitation.sender_id == member_id, Invitation.recipient_id == member_id),
+        or_(still_open, cooling),
+    )
+    return {
+        recipient if sender == member_id else sender for sender, recipient in db.execute(statement)
+    }
+
+
+def dismissed_ids(db: Session, *, member_id: int) -> set[int]:
+    return set(
+        db.scalars(
+            select(SuggestionDismissal.dismissed_id).where(
+                SuggestionDismissal.member_id == member_id
+            )
+        )
+    )
+
+
+def add_dismissal(db: Session, *, member_id: int, dismissed_id: int, now: datetime) -> bool:
+    """Remember a dismissal; False when it already was (a repeat, or a racing request)."""
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = db.execute(
+        insert(SuggestionDismissal)
+        .values(member_id=member_id, dismissed_id=dismissed_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["member_id", "dismissed_id"])
+        # Without it an INSERT's rowcount is -1 on psycopg: "added" even when it was not.
+        .execution_options(preserve_rowcount=True)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def delete_dismissal(db: Session, *, member_id: int, dismissed_id: int) -> bool:
+    result = db.execute(
+        delete(SuggestionDismissal).where(
+            SuggestionDismissal.member_id == member_id,
+            SuggestionDismissal.dismissed_id == dismissed_id,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
