@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -10,8 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from vinculo.cli import ProgressBar
 from vinculo.db import Database
 from vinculo.identity.models import Member
+from vinculo.imports.service import ImportFiles, run_import
 from vinculo.network.models import Connection, ConnectionChange
 from vinculo.profiles.models import Education, Organization, Position
 
@@ -195,3 +198,31 @@ ana,Ana Bis,not-an-email,,,
     assert "members.csv:3: external_id ana is also on line 2" in result.stderr
     assert "members.csv:3: email 'not-an-email' is not an email address" in result.stderr
     assert _counts(database) == (0, 0, 0, 0, 0, 0)
+
+
+def test_the_import_tells_its_progress_step_by_step(database: Database, tmp_path: Path) -> None:
+    """The steps and their counts reach the progress bar, which draws them in place."""
+    args = _files(tmp_path)
+    files = ImportFiles(*(Path(args[i]) for i in (1, 3, 5, 7)))
+    told: list[tuple[str, int, int]] = []
+    with database.unit_of_work() as db:
+        run_import(db, files, progress=lambda step, done, total: told.append((step, done, total)))
+    assert told == [
+        ("reading the files", 0, 0),
+        ("writing members", 4, 4),
+        ("writing connections", 4, 4),  # rows read; the repeated pair is written once
+        ("writing positions", 2, 2),
+        ("writing education", 1, 1),
+    ]
+    screen = io.StringIO()
+    bar = ProgressBar(screen)
+    for step, done, total in [*told[:2], ("writing connections", 1, 4), *told[2:]]:
+        bar.show(step, done, total)
+    bar.finish()
+    lines = screen.getvalue().split("\n")
+    assert lines[0] == "\rreading the files …"
+    assert lines[1].endswith("100%  4/4")
+    assert "#" * 30 in lines[1]
+    assert lines[2].startswith("\rwriting connections")
+    assert lines[2].endswith("100%  4/4")  # redrawn in place over the 25% line
+    assert lines[-1] == ""

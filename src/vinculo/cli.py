@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -124,6 +125,39 @@ def worker(
         database.dispose()
 
 
+class ProgressBar:
+    """The import's progress on a terminal: one line per step, redrawn in place,
+    `writing connections  [##########··········]  52%  411,204/790,777`."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.step = ""
+        self.drawn = 0.0
+
+    def show(self, step: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if step == self.step and done < total and now - self.drawn < 0.1:
+            return
+        if step != self.step and self.step:
+            self.stream.write("\n")
+        self.step, self.drawn = step, now
+        if total:
+            filled = self.WIDTH * done // total
+            bar = "#" * filled + "·" * (self.WIDTH - filled)
+            line = f"{step:<22} [{bar}] {100 * done // total:3d}%  {done:,}/{total:,}"
+        else:
+            line = f"{step} …"
+        self.stream.write("\r" + line)
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.step:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
 @app.command("import")
 def import_members(
     members: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="members CSV")],
@@ -144,13 +178,13 @@ def import_members(
     from vinculo.imports.service import ImportFiles, ImportRefused, run_import
 
     files = ImportFiles(members, connections, positions, education)
-    show = sys.stderr.isatty()
+    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     database = _database()
     try:
         with database.unit_of_work() as db:
-            result = run_import(
-                db, files, progress=lambda step: typer.echo(f"… {step}", err=True) if show else None
-            )
+            result = run_import(db, files, progress=bar.show if bar else lambda *_: None)
+        if bar:
+            bar.finish()
     except ImportRefused as refused:
         for line in refused.problems.lines:
             typer.echo(line, err=True)

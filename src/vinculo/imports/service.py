@@ -8,10 +8,11 @@ career entries that exist already are left alone."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,23 @@ from vinculo.profiles.models import Education, Organization, Position, School
 from vinculo.profiles.service import refresh_search_text, search_text_of
 from vinculo.text import fold
 
-Progress = Callable[[str], None]
+T = TypeVar("T")
+
+# Told how far the import is: a step, how many of its rows are written, and of how many (0 when
+# the step has no count, as reading the files).
+Progress = Callable[[str, int, int], None]
+CHUNK = 10_000
+
+
+def _counted(rows: Iterable[T], *, step: str, total: int, progress: Progress) -> Iterator[T]:
+    """The rows, telling `progress` every CHUNK of them and at the end."""
+    done = 0
+    for row in rows:
+        yield row
+        done += 1
+        if done % CHUNK == 0:
+            progress(step, done, total)
+    progress(step, done, total)
 
 
 class ImportRefused(Exception):
@@ -62,10 +79,10 @@ class _Read:
 
 
 def run_import(
-    db: Session, files: ImportFiles, *, progress: Progress = lambda _: None
+    db: Session, files: ImportFiles, *, progress: Progress = lambda *_: None
 ) -> ImportResult:
     problems = Problems()
-    progress("reading the files")
+    progress("reading the files", 0, 0)
     read = _read_all(files, problems)
     known = repository.member_ids_by_external_id(db)
     _check_references(files, read, known, problems)
@@ -75,10 +92,45 @@ def run_import(
 
     result = ImportResult()
     now = clock.now()
-    progress("writing members")
     new_members = [row for row in read.members if row.external_id not in known]
     result.members_known = len(read.members) - len(new_members)
     places = _places_by_member(read)
+    for start in range(0, len(new_members), CHUNK):
+        chunk = new_members[start : start + CHUNK]
+        _insert_members(db, chunk, places=places, now=now)
+        progress("writing members", start + len(chunk), len(new_members))
+    result.members_added = len(new_members)
+    ids = repository.member_ids_by_external_id(db)
+
+    if read.connections:
+        total = len(read.connections)
+        pairs = (ordered(ids[a], ids[b]) for a, b, _ in read.connections)
+        counted = _counted(pairs, step="writing connections", total=total, progress=progress)
+        result.connections_added = repository.insert_connections(db, counted, now=now)
+
+    touched: set[int] = set()
+    result.positions_added = _add_careers(
+        db, read.positions, ids=ids, kind="positions", touched=touched
+    )
+    if read.positions:
+        progress("writing positions", len(read.positions), len(read.positions))
+    result.education_added = _add_careers(
+        db, read.education, ids=ids, kind="education", touched=touched
+    )
+    if read.education:
+        progress("writing education", len(read.education), len(read.education))
+    # Members who were there before and gained entries: their search text names the new places.
+    new_ids = {ids[row.external_id] for row in new_members}
+    for member_id in sorted(touched - new_ids):
+        member = db.get(Member, member_id)
+        if member is not None:
+            refresh_search_text(db, member=member)
+    return result
+
+
+def _insert_members(
+    db: Session, rows: list[MemberRow], *, places: dict[str, list[str]], now: datetime
+) -> None:
     repository.insert_members(
         db,
         [
@@ -99,32 +151,9 @@ def run_import(
                 "updated_at": now,
                 "external_id": row.external_id,
             }
-            for row in new_members
+            for row in rows
         ],
     )
-    result.members_added = len(new_members)
-    ids = repository.member_ids_by_external_id(db)
-
-    if read.connections:
-        progress("writing connections")
-        pairs = (ordered(ids[a], ids[b]) for a, b, _ in read.connections)
-        result.connections_added = repository.insert_connections(db, pairs, now=now)
-
-    progress("writing positions and education")
-    touched: set[int] = set()
-    result.positions_added = _add_careers(
-        db, read.positions, ids=ids, kind="positions", touched=touched
-    )
-    result.education_added = _add_careers(
-        db, read.education, ids=ids, kind="education", touched=touched
-    )
-    # Members who were there before and gained entries: their search text names the new places.
-    new_ids = {ids[row.external_id] for row in new_members}
-    for member_id in sorted(touched - new_ids):
-        member = db.get(Member, member_id)
-        if member is not None:
-            refresh_search_text(db, member=member)
-    return result
 
 
 def _read_all(files: ImportFiles, problems: Problems) -> _Read:
