@@ -157,6 +157,12 @@ class GraphIndex:
                     self._workspace = _Workspace(self._size())
             return self._graph
 
+    def arrays(self) -> kernels.Graph:
+        """The arrays the compiled kernels read (their layout is in `kernels.py`), for the
+        kernels of other pure packages. They are never written in place: a later change makes new
+        ones, so a caller reads one consistent graph without holding the index's lock."""
+        return self._arrays()
+
     def _patched(self) -> kernels.Graph:
         snapshot = self._snapshot
         size = self._size()
