@@ -20,6 +20,9 @@ from vinculo.network.sweep import PeriodicSweep
 from vinculo.profiles import api as profiles_api
 from vinculo.profiles import pages as profiles_pages
 from vinculo.settings import Settings, get_settings
+from vinculo.suggestions import api as suggestions_api
+from vinculo.suggestions import pages as suggestions_pages
+from vinculo.suggestions.engine import SuggestionEngine
 from vinculo.web import pages as web_pages
 from vinculo.web.problems import install_error_handlers
 from vinculo.web.security import SecurityHeaders
@@ -47,6 +50,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         index.load()
         index.start_following(poll_seconds=settings.graph_poll_seconds)
         database.services["network_index"] = index
+        database.services["suggestions"] = SuggestionEngine(
+            database, max_age_seconds=settings.suggestion_profiles_max_age_seconds
+        )
         sweeper = None
         if settings.sweep_interval_seconds > 0:
             sweeper = PeriodicSweep(database, interval=settings.sweep_interval_seconds)
@@ -57,6 +63,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             if sweeper is not None:
                 sweeper.stop()
             database.services.pop("network_index", None)
+            database.services.pop("suggestions", None)
             index.stop()
             database.dispose()
 
@@ -76,12 +83,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api.include_router(identity_api.router)
     api.include_router(profiles_api.router)
     api.include_router(network_api.router)
+    api.include_router(suggestions_api.router)
     app.include_router(api)
 
     app.include_router(web_pages.router)
     app.include_router(identity_pages.router)
     app.include_router(profiles_pages.router)
     app.include_router(network_pages.router)
+    app.include_router(suggestions_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     install_error_handlers(app)

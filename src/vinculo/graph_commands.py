@@ -4,8 +4,10 @@ index built once from the database, for operators and scripts."""
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterable
+from gettext import NullTranslations
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +16,9 @@ from sqlalchemy import select
 from vinculo.db import Database
 from vinculo.identity.models import Member
 from vinculo.network.index import NetworkIndex
+from vinculo.suggestions.engine import SuggestionEngine
+from vinculo.suggestions.reasons import Words
+from vinculo.suggestions.service import MAX_SUGGESTIONS, suggestions_for
 
 graph_app = typer.Typer(help="Ask the network's graph index.", no_args_is_help=True)
 
@@ -73,11 +78,39 @@ def answer(index: NetworkIndex, members: Members, query: dict[str, Any]) -> dict
         if op == "mutual":
             found = index.graph.mutual_connections(a, members.id_of(query.get("b"))).tolist()
             return {"count": len(found), "members": members.references(found)}
+        if op == "suggest":
+            return _suggest(index, members, a, limit=query.get("limit", 20))
     except LookupError as missing:
         return {"error": str(missing)}
-    if op == "suggest":
-        return {"error": "suggestions are not available yet"}
     return {"error": f"unknown op {op!r}"}
+
+
+_engines: dict[int, SuggestionEngine] = {}
+
+
+def _suggest(index: NetworkIndex, members: Members, a: int, *, limit: object) -> dict[str, Any]:
+    """People member `a` should know, with their score and reasons (in English)."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_SUGGESTIONS:
+        return {"error": f"limit must be a whole number from 1 to {MAX_SUGGESTIONS}"}
+    engine = _engines.get(id(index))
+    if engine is None:
+        engine = _engines[id(index)] = SuggestionEngine(index.database, max_age_seconds=math.inf)
+    words = Words(NullTranslations().gettext, NullTranslations().ngettext)
+    with index.database.unit_of_work(write=False) as db:
+        member = db.get_one(Member, a)
+        views = suggestions_for(
+            db, member=member, limit=limit, words=words, graph=index.graph, engine=engine
+        )
+        return {
+            "items": [
+                {
+                    "member": members.references([view.member.member.id])[0],
+                    "score": round(view.score, 4),
+                    "reasons": list(view.reasons),
+                }
+                for view in views
+            ]
+        }
 
 
 def _say(result: dict[str, Any], *, as_json: bool) -> None:
@@ -97,11 +130,11 @@ def _database() -> Database:
     return Database(get_settings().database_url, pool_size=2)
 
 
-def _single(op: str, a: str, b: str, *, external: bool, as_json: bool) -> None:
+def _single(op: str, a: str, b: str | None, *, external: bool, as_json: bool, **more: Any) -> None:
     database = _database()
     try:
         members = Members(database, external=external)
-        result = answer(_index(database), members, {"op": op, "a": a, "b": b})
+        result = answer(_index(database), members, {"op": op, "a": a, "b": b, **more})
     finally:
         database.dispose()
     _say(result, as_json=as_json)
@@ -126,9 +159,21 @@ def mutual(a: str, b: str, external_ids: ExternalIds = False, as_json: Json = Fa
 
 
 @graph_app.command()
+def suggest(
+    a: str,
+    limit: Annotated[int, typer.Option(help="How many suggestions.")] = 20,
+    external_ids: ExternalIds = False,
+    as_json: Json = False,
+) -> None:
+    """People a member should know, best first, with their score and reasons."""
+    _single("suggest", a, None, external=external_ids, as_json=as_json, limit=limit)
+
+
+@graph_app.command()
 def batch(external_ids: ExternalIds = False) -> None:
     """Answer JSON-line queries from standard input, one JSON line each, in order, building the
-    index once: {"op": "degree"|"path"|"mutual", "a": A, "b": B}."""
+    index once: {"op": "degree"|"path"|"mutual", "a": A, "b": B} or
+    {"op": "suggest", "a": A, "limit": K}."""
     database = _database()
     try:
         members = Members(database, external=external_ids)

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # How often a process polls the connection change log to keep its graph index in step (on
     # PostgreSQL notifications wake it up sooner).
     graph_poll_seconds: float = Field(default=0.5, gt=0)
+    # How old the careers and profiles behind suggestions may grow before a background rebuild.
+    suggestion_profiles_max_age_seconds: float = Field(default=60.0, ge=0)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

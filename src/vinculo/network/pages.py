@@ -24,6 +24,8 @@ from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.profiles import service as profiles
 from vinculo.profiles.service import MemberView
 from vinculo.schemas import PathId
+from vinculo.suggestions.pages import ON_MY_NETWORK as SUGGESTIONS_ON_MY_NETWORK
+from vinculo.suggestions.pages import invite_link, suggestions_on
 from vinculo.web.deps import MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
 from vinculo.web.security import csrf_protect
@@ -135,6 +137,8 @@ def _render_network(
         sent_next=sent.next_cursor,
         cursor=cursor,
         counts=service.invitation_counts(db, member=me),
+        suggestions=suggestions_on(page, limit=SUGGESTIONS_ON_MY_NETWORK),
+        invite_link=invite_link,
         connections=service.connection_count(db, member_id=me.id),
         blocked=len(service.blocked_members(db, member=me)),
         done=page.request.query_params.get("done"),

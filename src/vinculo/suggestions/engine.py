@@ -1,0 +1,129 @@
+"""What a process keeps in memory to suggest people: the members' careers, sectors and locations
+in a `ProfileIndex`, rebuilt in the background once it is older than
+`VINCULO_SUGGESTION_PROFILES_MAX_AGE_SECONDS` (a profile edit shows in suggestions within that
+time), and the latest rankings per member, dropped as soon as the network, the profiles or the
+member's exclusions change.
+
+The graph comes from the process's network index (`network.index`); a process without one (a
+command line tool) builds both for itself."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vinculo.db import Database
+from vinculo.identity.models import Member
+from vinculo.suggestions import repository
+from vinculo.suggestions.ranking import ProfileIndex
+from vinculo.text import fold
+
+log = logging.getLogger(__name__)
+
+CACHED_MEMBERS = 10_000
+
+
+class Vocabulary:
+    """Small integer ids for free-text values compared case- and accent-insensitively (sectors,
+    locations); 0 is "unknown"."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def id_of(self, text: str) -> int:
+        key = fold(text)
+        if not key:
+            return 0
+        return self._ids.setdefault(key, len(self._ids) + 1)
+
+
+def build_profiles(db: Session) -> ProfileIndex:
+    """The careers, sectors and locations of the whole community, streamed from the database."""
+    sectors, locations = Vocabulary(), Vocabulary()
+    sector_of: dict[int, int] = {}
+    location_of: dict[int, int] = {}
+    for member_id, sector, location in repository.sectors_and_locations(db):
+        if sector_id := sectors.id_of(sector):
+            sector_of[member_id] = sector_id
+        if location_id := locations.id_of(location):
+            location_of[member_id] = location_id
+    size = int(db.scalar(select(func.max(Member.id))) or 0) + 1
+    return ProfileIndex.build(
+        size, repository.affiliations(db), sectors=sector_of, locations=location_of
+    )
+
+
+class SuggestionEngine:
+    """One process's profile index and ranking cache."""
+
+    def __init__(self, database: Database, *, max_age_seconds: float) -> None:
+        self.database = database
+        self.max_age_seconds = max_age_seconds
+        self._profiles: ProfileIndex | None = None
+        self._built_at = 0.0
+        self._version = 0
+        self._lock = threading.Lock()
+        self._rebuilding = False
+        self._cache: OrderedDict[int, tuple[Hashable, Any]] = OrderedDict()
+
+    def load(self) -> None:
+        started = time.monotonic()
+        with self.database.unit_of_work(write=False) as db:
+            profiles = build_profiles(db)
+        with self._lock:
+            self._profiles = profiles
+            self._built_at = time.monotonic()
+            self._version += 1
+            self._cache.clear()
+        log.info("suggestion profiles built in %.1f s", time.monotonic() - started)
+
+    def profiles(self) -> tuple[ProfileIndex, int]:
+        """The profile index and its version; an old one starts a rebuild in the background and
+        serves meanwhile."""
+        if self._profiles is None:
+            self.load()
+        with self._lock:
+            stale = time.monotonic() - self._built_at > self.max_age_seconds
+            if stale and not self._rebuilding:
+                self._rebuilding = True
+                threading.Thread(target=self._rebuild, name="vinculo-profiles", daemon=True).start()
+            profiles = self._profiles
+            if profiles is None:  # pragma: no cover - loaded above
+                raise RuntimeError("the suggestion profiles are not loaded")
+            return profiles, self._version
+
+    def _rebuild(self) -> None:
+        try:
+            self.load()
+        except Exception:
+            log.exception("rebuilding the suggestion profiles failed")
+        finally:
+            with self._lock:
+                self._rebuilding = False
+
+    def cached(self, member_id: int, key: Hashable) -> Any | None:
+        with self._lock:
+            found = self._cache.get(member_id)
+            if found is None or found[0] != key:
+                return None
+            self._cache.move_to_end(member_id)
+            return found[1]
+
+    def remember(self, member_id: int, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._cache[member_id] = (key, value)
+            self._cache.move_to_end(member_id)
+            while len(self._cache) > CACHED_MEMBERS:
+                self._cache.popitem(last=False)
+
+
+def engine_of(db: Session) -> SuggestionEngine | None:
+    engine = db.info.get("suggestions")
+    return engine if isinstance(engine, SuggestionEngine) else None
