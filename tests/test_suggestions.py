@@ -74,7 +74,7 @@ def test_a_real_link_is_suggested_with_its_reasons(client: TestClient) -> None:
     # In the member's language: Spanish from the browser when they chose none.
     spanish = _suggested(client, ana, **{"Accept-Language": "es"})
     reasons = {item["member"]["id"]: item["reasons"] for item in spanish}
-    assert reasons[people["eva"][0]["id"]] == ["Ambos en Acme 2020–2021"]
+    assert reasons[people["eva"][0]["id"]] == ["Coincidisteis en Acme 2020–2021"]
     assert reasons[people["dani"][0]["id"]][0].startswith("2 contactos en común, entre ellos")
     # The limit is kept, and checked.
     assert len(_suggested(client, ana)[:1]) == 1
