@@ -134,6 +134,7 @@ def test_my_network_shows_suggestions_with_connect_and_dismiss(client: TestClien
     full = client.get("/network/suggestions")
     assert full.status_code == 200
     assert f"suggestion-{people['dani'][0]['id']}" in full.text
+    assert full.text.count("2 mutual connections") == 1  # said once, in the reasons
     # Without the form token nothing is dismissed.
     forged = client.post(
         f"/network/suggestions/{people['dani'][0]['id']}/dismiss", data={"csrf_token": "forged"}
