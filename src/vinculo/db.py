@@ -7,12 +7,14 @@ never by a service. Effects that leave the process run after the commit (see `on
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -63,6 +65,22 @@ class Base(DeclarativeBase):
 _EFFECTS_KEY = "vinculo_after_commit"
 _WRITE_OPTION = "vinculo_write"
 _CONSISTENT_OPTION = "vinculo_consistent"
+
+
+def insert_new(db: Session, model: type[Base], key: Sequence[str], **values: Any) -> bool:
+    """Insert one row unless a row with the same `key` columns exists; whether it was added.
+
+    One statement on both databases (`ON CONFLICT DO NOTHING`), so two racing inserts leave one
+    row and exactly one of them is told it added it."""
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = db.execute(
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(key))
+        # Without it an INSERT's rowcount is -1 on psycopg: "added" even when it was not.
+        .execution_options(preserve_rowcount=True)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def on_commit(db: Session, effect: Callable[[], object]) -> None:

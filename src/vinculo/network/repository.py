@@ -25,10 +25,9 @@ from sqlalchemy import (
 from sqlalchemy import (
     insert as insert_statement,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from vinculo.db import insert_new
 from vinculo.identity.models import Member
 from vinculo.network.models import (
     Block,
@@ -342,15 +341,9 @@ def mark_reminded(db: Session, *, invitation_id: int, now: datetime) -> bool:
 def add_connection(db: Session, *, a: int, b: int, now: datetime) -> bool:
     """Connect two members; False when they already were."""
     low, high = ordered(a, b)
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = db.execute(
-        insert(Connection)
-        .values(low_id=low, high_id=high, created_at=now)
-        .on_conflict_do_nothing(index_elements=["low_id", "high_id"])
-        # Without it an INSERT's rowcount is -1 on psycopg: "added" even when it was not.
-        .execution_options(preserve_rowcount=True)
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not insert_new(
+        db, Connection, ("low_id", "high_id"), low_id=low, high_id=high, created_at=now
+    ):
         return False
     _log_changes(db, [(low, high)], connected=True, now=now)
     return True
@@ -596,14 +589,14 @@ def is_blocked_either_way(db: Session, *, a: int, b: int) -> bool:
 
 
 def add_block(db: Session, *, blocker_id: int, blocked_id: int, now: datetime) -> bool:
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = db.execute(
-        insert(Block)
-        .values(blocker_id=blocker_id, blocked_id=blocked_id, created_at=now)
-        .on_conflict_do_nothing(index_elements=["blocker_id", "blocked_id"])
-        .execution_options(preserve_rowcount=True)
+    return insert_new(
+        db,
+        Block,
+        ("blocker_id", "blocked_id"),
+        blocker_id=blocker_id,
+        blocked_id=blocked_id,
+        created_at=now,
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def delete_block(db: Session, *, blocker_id: int, blocked_id: int) -> bool:

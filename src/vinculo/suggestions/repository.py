@@ -8,10 +8,9 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import and_, case, delete, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from vinculo.db import insert_new
 from vinculo.identity.models import Member
 from vinculo.network.models import Invitation
 from vinculo.profiles.models import Education, Organization, Position, School
@@ -120,15 +119,14 @@ def dismissed_ids(db: Session, *, member_id: int) -> set[int]:
 
 def add_dismissal(db: Session, *, member_id: int, dismissed_id: int, now: datetime) -> bool:
     """Remember a dismissal; False when it already was (a repeat, or a racing request)."""
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = db.execute(
-        insert(SuggestionDismissal)
-        .values(member_id=member_id, dismissed_id=dismissed_id, created_at=now)
-        .on_conflict_do_nothing(index_elements=["member_id", "dismissed_id"])
-        # Without it an INSERT's rowcount is -1 on psycopg: "added" even when it was not.
-        .execution_options(preserve_rowcount=True)
+    return insert_new(
+        db,
+        SuggestionDismissal,
+        ("member_id", "dismissed_id"),
+        member_id=member_id,
+        dismissed_id=dismissed_id,
+        created_at=now,
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def delete_dismissal(db: Session, *, member_id: int, dismissed_id: int) -> bool:
