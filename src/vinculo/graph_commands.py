@@ -7,13 +7,13 @@ import json
 import math
 import sys
 from collections.abc import Iterable
-from gettext import NullTranslations
 from typing import Annotated, Any
 
 import typer
 from sqlalchemy import select
 
 from vinculo.db import Database
+from vinculo.i18n import SOURCE_LOCALE
 from vinculo.identity.models import Member
 from vinculo.network.index import NetworkIndex
 from vinculo.suggestions.engine import SuggestionEngine
@@ -95,7 +95,7 @@ def _suggest(index: NetworkIndex, members: Members, a: int, *, limit: object) ->
     engine = _engines.get(id(index))
     if engine is None:
         engine = _engines[id(index)] = SuggestionEngine(index.database, max_age_seconds=math.inf)
-    words = Words(NullTranslations().gettext, NullTranslations().ngettext)
+    words = Words.of(SOURCE_LOCALE)  # English, the language the messages are written in
     with index.database.unit_of_work(write=False) as db:
         member = db.get_one(Member, a)
         views = suggestions_for(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from vinculo.i18n import choose_locale, translations
+from vinculo.i18n import choose_locale
 from vinculo.identity.models import Member
 from vinculo.schemas import PROBLEM_RESPONSES, PathId
 from vinculo.settings import get_settings
@@ -20,14 +20,14 @@ router = APIRouter(tags=["suggestions"], responses=PROBLEM_RESPONSES)
 
 def words_for(request: Request, member: Member) -> Words:
     """The member's language: their preference, else the request's Accept-Language."""
-    locale = choose_locale(
-        preference=member.locale,
-        cookie=None,
-        accept_language=request.headers.get("accept-language"),
-        default=get_settings().default_locale,
+    return Words.of(
+        choose_locale(
+            preference=member.locale,
+            cookie=None,
+            accept_language=request.headers.get("accept-language"),
+            default=get_settings().default_locale,
+        )
     )
-    catalog = translations(locale)
-    return Words(catalog.gettext, catalog.ngettext)
 
 
 @router.get("/network/suggestions")

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from vinculo.errors import VinculoError
-from vinculo.i18n import translations
 from vinculo.network.service import GraphIndexLoading
 from vinculo.schemas import PathId
 from vinculo.suggestions import service
@@ -25,16 +24,11 @@ ON_MY_NETWORK = 4
 ON_THEIR_PAGE = 20
 
 
-def words_of(page: Page) -> Words:
-    catalog = translations(page.locale)
-    return Words(catalog.gettext, catalog.ngettext)
-
-
 def suggestions_on(page: Page, *, limit: int) -> list[SuggestionView]:
     """The viewer's suggestions for a page; none while the network index is still loading."""
     try:
         return service.suggestions_for(
-            page.db, member=page.member, limit=limit, words=words_of(page)
+            page.db, member=page.member, limit=limit, words=Words.of(page.locale)
         )
     except GraphIndexLoading:
         return []

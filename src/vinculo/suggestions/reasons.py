@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from vinculo.i18n import translations
 from vinculo.identity.models import Member
 from vinculo.suggestions.ranking import SharedPlace, Signals
 
@@ -17,6 +18,11 @@ class Words:
 
     gettext: Callable[[str], str]
     ngettext: Callable[[str, str, int], str]
+
+    @classmethod
+    def of(cls, locale: str) -> Words:
+        catalog = translations(locale)
+        return cls(catalog.gettext, catalog.ngettext)
 
 
 Places = Mapping[tuple[str, int], str]  # (kind, id) → name
