@@ -129,6 +129,10 @@ def test_wider_network_ranks_by_connections_shared(client: TestClient) -> None:
     html = client.get("/network/second-degree").text
     assert html.index("Far 1") < html.index("Far 2") < html.index("Far 0")
     assert "3 mutual connections" in html
+    # A sample of two of them by name, for each member: Friend 2 is always third.
+    assert "Friend 0" in html
+    assert "Friend 1" in html
+    assert "Friend 2" not in html
     assert f'href="/members/{far[1][0]["id"]}/invite"' in html
 
 

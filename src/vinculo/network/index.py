@@ -257,6 +257,16 @@ def mutual_counts(db: Session, *, viewer_id: int, member_ids: Sequence[int]) -> 
     }
 
 
+def mutual_connection_ids(db: Session, *, a: int, b: int) -> list[int]:
+    """The ids of the connections two members share, from the graph index or, without one,
+    from SQL."""
+    index = index_of(db)
+    if index is None:
+        return list(db.scalars(repository.mutual_connection_ids(db, a=a, b=b)))
+    ids: list[int] = index.graph.mutual_connections(a, b).tolist()
+    return ids
+
+
 def mutual_connections(
     db: Session, *, a: int, b: int, after: tuple[str, int] | None, limit: int
 ) -> tuple[int, list[Member]]:

@@ -282,12 +282,14 @@ def second_degree(page: MemberPage, cursor: str | None = None) -> Response:
     count, members = service.second_degree_network(
         page.db, viewer=page.member, cursor=cursor, limit=DEFAULT_LIMIT
     )
+    samples = service.mutual_samples(
+        page.db,
+        viewer_id=page.member.id,
+        member_ids=[row.member.id for row in members.items],
+        sample=2,
+    )
     rows = [
-        (
-            MemberView(row.member, 2),
-            row.mutual_count,
-            service.mutual_sample(page.db, a=page.member.id, b=row.member.id, sample=2),
-        )
+        (MemberView(row.member, 2), row.mutual_count, samples[row.member.id])
         for row in members.items
     ]
     return page.render(

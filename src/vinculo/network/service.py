@@ -666,9 +666,21 @@ def link_between(db: Session, *, a: int, b: int, sample: int = 3) -> Link:
     )
 
 
-def mutual_sample(db: Session, *, a: int, b: int, sample: int = 3) -> Sequence[Member]:
-    """A few of the connections two members share, by name."""
-    return network_index.mutual_connections(db, a=a, b=b, after=None, limit=sample)[1][:sample]
+def mutual_samples(
+    db: Session, *, viewer_id: int, member_ids: Sequence[int], sample: int = 3
+) -> dict[int, list[Member]]:
+    """For each member, a few of the connections they share with the viewer, by name: one query
+    for the whole list."""
+    shared = {
+        member_id: set(network_index.mutual_connection_ids(db, a=viewer_id, b=member_id))
+        for member_id in member_ids
+    }
+    wanted = sorted(set().union(*shared.values()))
+    by_name = repository.members_among(db, ids=wanted, after=None, limit=len(wanted))
+    return {
+        member_id: [member for member in by_name if member.id in ids][:sample]
+        for member_id, ids in shared.items()
+    }
 
 
 def degrees(db: Session, *, viewer: Member, member_ids: Sequence[int]) -> dict[int, int | None]:
