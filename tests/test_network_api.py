@@ -205,6 +205,23 @@ def test_an_invalid_invitation_is_refused_naming_its_field(
     assert _rows(database) == (0, 0)
 
 
+def test_spaces_around_a_note_do_not_count_towards_its_length(client: TestClient) -> None:
+    """A note is trimmed before its length is checked, so a full note pasted with a newline
+    after it is taken; the same holds for a connection's private note."""
+    ana, beto = _people(client, "Ana", "Beto")
+    note = "x" * 300
+    invitation = _invite(client, ana, beto, note=f"  {note}\n")
+    assert invitation["note"] == note
+    accepted = _act(client, beto, invitation["id"], "accept")
+    assert accepted.status_code == 200, accepted.text
+    private = "y" * 2000
+    updated = client.patch(
+        f"/api/v1/connections/{beto.id}", json={"note": f"\n{private} "}, headers=ana.headers
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["note"] == private
+
+
 def test_an_invitation_to_nobody_or_to_yourself_is_refused(
     client: TestClient, database: Database
 ) -> None:
@@ -771,6 +788,24 @@ def test_by_default_only_connections_see_a_members_connections(client: TestClien
     assert [item["id"] for item in _connections(client, beto, of=ana)] == [beto.id]
     refused = client.get(f"/api/v1/members/{ana.id}/connections", headers=carla.headers)
     problem_of(refused, 403, slug="connections-private")
+
+
+def test_another_members_list_leaves_out_anyone_with_a_block_between_you(
+    client: TestClient,
+) -> None:
+    """A member who blocked you, or whom you blocked, is missing from a mutual contact's list,
+    as everywhere else; the owner of the list still sees them."""
+    ana, beto, carla, dani = _people(client, "Ana", "Beto", "Carla", "Dani")
+    for other in (beto, carla, dani):
+        _connect(client, ana, other)
+    blocked = client.post(BLOCKS, json={"member": beto.id}, headers=carla.headers)
+    assert blocked.status_code == 201, blocked.text
+    blocked = client.post(BLOCKS, json={"member": dani.id}, headers=beto.headers)
+    assert blocked.status_code == 201, blocked.text
+
+    assert [item["id"] for item in _connections(client, beto, of=ana)] == [beto.id]
+    assert [item["id"] for item in _connections(client, carla, of=ana)] == [carla.id, dani.id]
+    assert _connection_ids(client, ana) == [beto.id, carla.id, dani.id]
 
 
 # Blocks

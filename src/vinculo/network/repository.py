@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     ColumnElement,
     Select,
+    SQLColumnExpression,
     and_,
     case,
     delete,
@@ -428,8 +429,10 @@ def connections_of(
     tier: str | None,
     after: tuple[str, int] | None,
     limit: int,
+    viewer_id: int | None = None,
 ) -> list[tuple[Member, Connection]]:
-    """A member's connections with the connection row, by name; `limit + 1` at most."""
+    """A member's connections with the connection row, by name; `limit + 1` at most. With a
+    `viewer_id`, none who blocked the viewer or whom the viewer blocked."""
     is_low = Connection.low_id == member_id
     other_id = case((is_low, Connection.high_id), else_=Connection.low_id)
     statement = (
@@ -437,6 +440,8 @@ def connections_of(
         .join(Connection, Member.id == other_id)
         .where(or_(Connection.low_id == member_id, Connection.high_id == member_id))
     )
+    if viewer_id is not None:
+        statement = statement.where(~blocked_either_way(viewer_id, Member.id))
     if tier is not None:
         own_tier = case((is_low, Connection.low_tier), else_=Connection.high_tier)
         statement = statement.where(own_tier == tier)
@@ -567,7 +572,7 @@ def block_exists(db: Session, *, blocker_id: int, blocked_id: int) -> bool:
     return db.get(Block, (blocker_id, blocked_id)) is not None
 
 
-def blocked_either_way(a: int, b: ColumnElement[int] | int) -> ColumnElement[bool]:
+def blocked_either_way(a: int, b: SQLColumnExpression[int] | int) -> ColumnElement[bool]:
     """A condition: a blocked b or b blocked a."""
     return exists().where(
         or_(

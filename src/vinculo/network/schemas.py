@@ -26,7 +26,7 @@ TierName = Literal["close", "regular", "occasional"]
 
 class InvitationIn(Input):
     to: int = Field(ge=1, le=ID_MAX, description="The id of the member to invite.")
-    note: Annotated[str, StringConstraints(max_length=NOTE_MAX)] = Field(
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX)] = Field(
         default="", description="Why you want to connect; strongly encouraged."
     )
     email: Annotated[str, StringConstraints(max_length=EMAIL_MAX)] | None = Field(
@@ -127,7 +127,10 @@ class ConnectionPage(Output):
 
 class ConnectionUpdate(Patch):
     tier: TierName | None = None
-    note: Annotated[str, StringConstraints(max_length=CONNECTION_NOTE_MAX)] | None = None
+    note: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=CONNECTION_NOTE_MAX)]
+        | None
+    ) = None
 
 
 class PathOut(Output):

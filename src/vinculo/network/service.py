@@ -572,7 +572,8 @@ def connections_of(
     limit: int,
 ) -> Page[ConnectionView]:
     """A member's connections, by name. Others' lists follow their visibility setting (their
-    connections, or no one); the tier and the note are private, shown only in your own list."""
+    connections, or no one) and leave out anyone with a block between them and the viewer; the
+    tier and the note are private, shown only in your own list."""
     member = _other_member(db, viewer=viewer, member_id=member_id)
     own = member.id == viewer.id
     if not own:
@@ -586,7 +587,12 @@ def connections_of(
         name_key, last_id = decode_cursor(cursor, shape=(str, int))
         after = (str(name_key), int(last_id))
     rows = repository.connections_of(
-        db, member_id=member.id, tier=tier if own else None, after=after, limit=limit
+        db,
+        member_id=member.id,
+        tier=tier if own else None,
+        after=after,
+        limit=limit,
+        viewer_id=None if own else viewer.id,
     )
     page = cut_page(rows, limit=limit, key=lambda row: (row[0].name_key, row[0].id))
     ids = [other.id for other, _ in page.items]
