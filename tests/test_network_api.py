@@ -808,6 +808,27 @@ def test_another_members_list_leaves_out_anyone_with_a_block_between_you(
     assert _connection_ids(client, ana) == [beto.id, carla.id, dani.id]
 
 
+def test_a_block_takes_the_other_out_of_old_notifications_both_ways(client: TestClient) -> None:
+    """Notifications from before a block no longer name the other member, for either of the two,
+    nor count as unread; unblocking brings them back."""
+    ana, beto, carla = _people(client, "Ana", "Beto", "Carla")
+    _connect(client, ana, beto)
+    _invite(client, carla, beto)
+    assert [actor for _, actor, _ in _notifications(client, beto)] == [carla.id, ana.id]
+    assert [actor for _, actor, _ in _notifications(client, ana)] == [beto.id]
+
+    blocked = client.post(BLOCKS, json={"member": ana.id}, headers=beto.headers)
+    assert blocked.status_code == 201, blocked.text
+    assert [actor for _, actor, _ in _notifications(client, beto)] == [carla.id]
+    assert client.get(NOTIFICATIONS, headers=beto.headers).json()["unread"] == 1
+    assert _notifications(client, ana) == []
+    assert client.get(NOTIFICATIONS, headers=ana.headers).json()["unread"] == 0
+
+    unblocked = client.delete(f"{BLOCKS}/{ana.id}", headers=beto.headers)
+    assert unblocked.status_code == 204, unblocked.text
+    assert [actor for _, actor, _ in _notifications(client, beto)] == [carla.id, ana.id]
+
+
 # Blocks
 
 

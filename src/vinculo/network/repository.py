@@ -662,13 +662,19 @@ def add_notification(
     )
 
 
+def _not_blocked(member_id: int) -> ColumnElement[bool]:
+    """Notifications whose actor has no block with the member either way: after a block, the
+    other member is gone from each one's notifications, as from everything else."""
+    return ~blocked_either_way(member_id, Notification.actor_id)
+
+
 def notifications_of(
     db: Session, *, member_id: int, after: int | None, limit: int
 ) -> list[tuple[Notification, Member]]:
     statement = (
         select(Notification, Member)
         .join(Member, Member.id == Notification.actor_id)
-        .where(Notification.member_id == member_id)
+        .where(Notification.member_id == member_id, _not_blocked(member_id))
     )
     if after is not None:
         statement = statement.where(Notification.id < after)
@@ -680,7 +686,9 @@ def count_unread(db: Session, *, member_id: int) -> int:
     return int(
         db.scalar(
             select(func.count()).where(
-                Notification.member_id == member_id, Notification.read_at.is_(None)
+                Notification.member_id == member_id,
+                Notification.read_at.is_(None),
+                _not_blocked(member_id),
             )
         )
         or 0
