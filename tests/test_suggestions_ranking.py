@@ -6,24 +6,20 @@ Adamic–Adar."""
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import facebook100, facebook100_profiles
 from vinculo.graph import GraphIndex, Snapshot
 from vinculo.suggestions import ranking
 from vinculo.suggestions.ranking import ProfileIndex, SharedPlace, Suggestion, rank
 
-SHARED_DATA = Path(
-    os.environ.get("VINCULO_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
 SIZE = 24
 YEAR = 2026  # "current" for affiliations without an end
 
@@ -336,32 +332,13 @@ def _adamic_adar_top(adjacency: dict[int, set[int]], member: int, limit: int) ->
 
 
 def test_on_reed98_more_hidden_connections_are_found_than_by_adamic_adar() -> None:
-    edges_path = SHARED_DATA / "facebook100" / "Reed98.edges.txt"
-    info_path = SHARED_DATA / "facebook100" / "Reed98.local_info.txt"
-    if not edges_path.exists():
-        pytest.skip(f"Reed98 is not here: the shared data folder is absent ({SHARED_DATA})")
-    edges = np.loadtxt(edges_path, dtype=np.int64)
-    info = np.loadtxt(info_path, dtype=np.int64)
-    hide = np.random.default_rng(5).random(len(edges)) < 0.1
-    kept = edges[~hide]
+    kept, info, hidden = facebook100("Reed98", hidden=0.1, seed=5)
     graph = GraphIndex(Snapshot.from_pairs(kept[:, 0], kept[:, 1], size=len(info)))
-    places: list[Affiliation] = []
-    for member, (major, dorm, year, school) in enumerate(info[:, [2, 4, 5, 6]].tolist()):
-        del major
-        if year > 0 and dorm > 0:
-            places.append((member, dorm, "organization", year - 3, year))
-        if year > 0 and school > 0:
-            places.append((member, school, "school", year - 7, year - 4))
-    sectors = {m: int(v) for m, v in enumerate(info[:, 2].tolist()) if v > 0}
-    profiles = ProfileIndex.build(len(info), places, sectors, {}, current_year=2010)
+    profiles = facebook100_profiles(info)
     adjacency: dict[int, set[int]] = {m: set() for m in range(len(info))}
     for a, b in kept.tolist():
         adjacency[a].add(b)
         adjacency[b].add(a)
-    hidden: dict[int, set[int]] = {}
-    for a, b in edges[hide].tolist():
-        hidden.setdefault(a, set()).add(b)
-        hidden.setdefault(b, set()).add(a)
     ours, theirs = [], []
     for member, lost in hidden.items():
         found = {s.member for s in rank(graph, profiles, member, limit=20)}

@@ -51,7 +51,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         index.start_following(poll_seconds=settings.graph_poll_seconds)
         database.services["network_index"] = index
         database.services["suggestions"] = SuggestionEngine(
-            database, max_age_seconds=settings.suggestion_profiles_max_age_seconds
+            database,
+            max_age_seconds=settings.suggestion_profiles_max_age_seconds,
+            refit_seconds=settings.suggestion_refit_seconds,
         )
         sweeper = None
         if settings.sweep_interval_seconds > 0:

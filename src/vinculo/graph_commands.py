@@ -94,7 +94,9 @@ def _suggest(index: NetworkIndex, members: Members, a: int, *, limit: object) ->
         return {"error": f"limit must be a whole number from 1 to {MAX_SUGGESTIONS}"}
     engine = _engines.get(id(index))
     if engine is None:
-        engine = _engines[id(index)] = SuggestionEngine(index.database, max_age_seconds=math.inf)
+        engine = _engines[id(index)] = SuggestionEngine(
+            index.database, max_age_seconds=math.inf, background=False
+        )
     words = Words.of(SOURCE_LOCALE)  # English, the language the messages are written in
     with index.database.unit_of_work(write=False) as db:
         member = db.get_one(Member, a)

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     graph_poll_seconds: float = Field(default=0.5, gt=0)
     # How old the careers and profiles behind suggestions may grow before a background rebuild.
     suggestion_profiles_max_age_seconds: float = Field(default=60.0, ge=0)
+    # How often the reranker of suggestions is fitted again on the community's network.
+    suggestion_refit_seconds: float = Field(default=6 * 3600.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

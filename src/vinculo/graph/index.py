@@ -139,6 +139,12 @@ class GraphIndex:
             high = np.concatenate((high, np.array([y for _, y in extra], dtype=np.int32)))
         return low, high
 
+    def pairs(self) -> tuple[IdArray, IdArray]:
+        """Every connection once, as two arrays of member ids (the lower id first in the
+        snapshot's part; either order for changes since)."""
+        with self._lock:
+            return self._pairs()
+
     def _arrays(self) -> kernels.Graph:
         """The arrays the kernels read: the snapshot and the patch of changed members."""
         graph = self._graph

@@ -1,8 +1,9 @@
 """What a process keeps in memory to suggest people: the members' careers, sectors and locations
 in a `ProfileIndex`, rebuilt in the background once it is older than
 `VINCULO_SUGGESTION_PROFILES_MAX_AGE_SECONDS` (a profile edit shows in suggestions within that
-time), and the latest rankings per member, dropped as soon as the network, the profiles or the
-member's exclusions change.
+time); the reranker fitted on the community's own network (`fitting.fit`), fitted again once
+older than `VINCULO_SUGGESTION_REFIT_SECONDS`; and the latest rankings per member, dropped as
+soon as the network, the profiles, the reranker or the member's exclusions change.
 
 The graph comes from the process's network index (`network.index`); a process without one (a
 command line tool) builds both for itself."""
@@ -10,6 +11,7 @@ command line tool) builds both for itself."""
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -20,9 +22,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vinculo.db import Database
+from vinculo.graph import GraphIndex
 from vinculo.identity.models import Member
-from vinculo.suggestions import repository
+from vinculo.suggestions import fitting, repository
 from vinculo.suggestions.ranking import ProfileIndex
+from vinculo.suggestions.reranking import Reranker
 from vinculo.text import fold
 
 log = logging.getLogger(__name__)
@@ -63,9 +67,22 @@ def build_profiles(db: Session) -> ProfileIndex:
 class SuggestionEngine:
     """One process's profile index and ranking cache."""
 
-    def __init__(self, database: Database, *, max_age_seconds: float) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        max_age_seconds: float,
+        refit_seconds: float = math.inf,
+        background: bool = True,
+    ) -> None:
         self.database = database
         self.max_age_seconds = max_age_seconds
+        self.refit_seconds = refit_seconds
+        self.background = background  # fit the reranker in a thread, or before answering
+        self._reranker: Reranker | None = None
+        self._reranker_version = 0
+        self._fitted_at: float | None = None
+        self._fitting = False
         self._profiles: ProfileIndex | None = None
         self._built_at = 0.0
         self._version = 0
@@ -107,6 +124,49 @@ class SuggestionEngine:
         finally:
             with self._lock:
                 self._rebuilding = False
+
+    def reranker(self, graph: GraphIndex, profiles: ProfileIndex) -> tuple[Reranker | None, int]:
+        """The reranker fitted on the community's network (None while none is fitted, or when
+        the community is too small to teach one) and its version. The first call, and any once
+        the reranker is older than `refit_seconds`, fits one: in a background thread, serving
+        the previous one meanwhile, or at once for a process that answers once and ends."""
+        with self._lock:
+            due = self._fitted_at is None or (
+                time.monotonic() - self._fitted_at > self.refit_seconds
+            )
+            start = due and not self._fitting
+            if start:
+                self._fitting = True
+        if start:
+            if self.background:
+                threading.Thread(
+                    target=self._fit, args=(graph, profiles), name="vinculo-reranker", daemon=True
+                ).start()
+            else:
+                self._fit(graph, profiles)
+        with self._lock:
+            return self._reranker, self._reranker_version
+
+    def _fit(self, graph: GraphIndex, profiles: ProfileIndex) -> None:
+        started = time.monotonic()
+        try:
+            reranker = fitting.fit(graph, profiles)
+        except Exception:
+            log.exception("fitting the suggestion reranker failed")
+            reranker = self._reranker
+        with self._lock:
+            if reranker is not self._reranker:
+                self._reranker = reranker
+                self._reranker_version += 1
+                self._cache.clear()
+            self._fitted_at = time.monotonic()
+            self._fitting = False
+        if reranker is not None:
+            log.info(
+                "suggestion reranker fitted on %d members in %.1f s",
+                reranker.examples,
+                time.monotonic() - started,
+            )
 
     def cached(self, member_id: int, key: Hashable) -> Any | None:
         with self._lock:

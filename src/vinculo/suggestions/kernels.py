@@ -37,6 +37,15 @@ PLACE_POINTS = 12  # per kind: the points of the shared places under the weights
 FEATURES = 14
 TAKEN = 2**62  # a sort key above every real one
 
+# The columns `structure` writes for the best candidates, which the reranker reads.
+COMMON = 0  # connections in common
+ADAMIC_ADAR = 1  # the sum, over those, of 1 / log(their number of connections)
+RESOURCE = 2  # the same with 1 / (their number of connections)
+THREE_STEPS = 3  # three-step paths from the member, each 1 / sqrt(connections) of the two between
+LINKS = 4  # connections among the connections in common
+LINK_WEIGHT = 5  # the same, each 1 / sqrt(the product of the two's numbers of connections)
+STRUCTURE = 6
+
 
 @njit(cache=True, nogil=True)
 def _add(
@@ -253,3 +262,66 @@ def mutual_samples(graph: Graph, member: int, others: Any, out: Any) -> None:  #
                     best = look
             out[index, place] = keys[best] % 2**32
             keys[best] = TAKEN
+
+
+@njit(cache=True, nogil=True)
+def structure(
+    graph: Graph, member: int, others: Any, stamp: Any, paths: Any, mark: Any, epoch: int
+) -> Any:  # pragma: no cover - compiled
+    """What the graph says about `member` and each of `others`, one row of `STRUCTURE` each. Uses
+    `epoch` to `epoch + others.shape[0]` in `stamp` and `mark`: `paths` holds, for every member
+    two steps away, its two-step paths from `member`, each 1 / sqrt(connections) of the one
+    between; each candidate's connections in common are marked with their own epoch, so the
+    links among them are counted without clearing anything."""
+    mine = row(graph, member)
+    # The member's own network: for each connection, its connections among the member's.
+    ego_offsets = np.zeros(mine.shape[0] + 1, np.int64)
+    ego = np.empty(0, np.int64)
+    found = np.empty(mine.shape[0], np.int64)
+    parts = []
+    for at in range(mine.shape[0]):
+        connections = row(graph, mine[at])
+        share = 1.0 / np.sqrt(connections.shape[0])
+        for other in connections:
+            if stamp[other] != epoch:
+                stamp[other] = epoch
+                paths[other] = share
+            else:
+                paths[other] += share
+        count = intersect(connections, mine, found)
+        parts.append(found[:count].copy())
+        ego_offsets[at + 1] = ego_offsets[at] + count
+    if mine.shape[0]:
+        ego = np.empty(ego_offsets[-1], np.int64)
+        for at in range(mine.shape[0]):
+            ego[ego_offsets[at] : ego_offsets[at + 1]] = parts[at]
+    common = np.empty(mine.shape[0], np.int64)
+    out = np.zeros((others.shape[0], STRUCTURE))
+    for index in range(others.shape[0]):
+        theirs = row(graph, others[index])
+        for middle in theirs:
+            if stamp[middle] == epoch:
+                out[index, THREE_STEPS] += paths[middle] / np.sqrt(row(graph, middle).shape[0])
+        count = intersect(mine, theirs, common)
+        # Where each connection in common sits in the member's row, for its links among them.
+        where = np.searchsorted(mine, common[:count])
+        tag = epoch + 1 + index
+        for look in range(count):
+            mark[common[look]] = tag
+        links = link_weight = adamic = resource = 0.0
+        for look in range(count):
+            at = where[look]
+            between = common[look]
+            size = float(row(graph, between).shape[0])
+            adamic += 1.0 / np.log(size) if size > 1 else 0.0
+            resource += 1.0 / size
+            for other in ego[ego_offsets[at] : ego_offsets[at + 1]]:
+                if other > between and mark[other] == tag:
+                    links += 1.0
+                    link_weight += 1.0 / np.sqrt(size * row(graph, other).shape[0])
+        out[index, COMMON] = count
+        out[index, ADAMIC_ADAR] = adamic
+        out[index, RESOURCE] = resource
+        out[index, LINKS] = links
+        out[index, LINK_WEIGHT] = link_weight
+    return out

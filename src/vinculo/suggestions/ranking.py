@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from vinculo.graph import GraphIndex
 from vinculo.suggestions import kernels
+from vinculo.suggestions.reranking import DEPTH, Reranker, design
 
 Kind = Literal["organization", "school"]
 KINDS: tuple[Kind, Kind] = ("organization", "school")
@@ -106,7 +107,8 @@ class Signals:
     points: tuple[float, ...]
 
     def contributions(self) -> dict[str, float]:
-        """Each signal's points; they add up to the suggestion's score."""
+        """Each signal's points; they add up to the suggestion's first score (its score, unless
+        a reranker ordered the best candidates again)."""
         return dict(zip(SIGNALS, self.points, strict=True))
 
     def strongest(self, count: int = 2) -> list[str]:
@@ -283,14 +285,19 @@ class _Workspace:
         self.weight = np.zeros(size, np.float64)
         self.shared = np.zeros(size, np.int32)
         self.queue = np.zeros(size, np.int64)
+        self.paths = np.zeros(size, np.float64)
+        self.mark = np.zeros(size, np.int32)
         self.epoch = 0
 
-    def next_epoch(self) -> int:
-        if self.epoch + 1 >= 2**31 - 1:
+    def next_epoch(self, span: int = 1) -> int:
+        """The first of `span` epoch numbers no mark in the arrays holds yet."""
+        if self.epoch + span >= 2**31 - 1:
             self.stamp[:] = 0
+            self.mark[:] = 0
             self.epoch = 0
-        self.epoch += 1
-        return self.epoch
+        first = self.epoch + 1
+        self.epoch += span
+        return first
 
 
 _free: list[_Workspace] = []
@@ -315,16 +322,21 @@ def _workspace(size: int) -> Iterator[_Workspace]:
                 _free.remove(min(_free, key=lambda spare: spare.size))
 
 
-def points(features: FloatArray) -> FloatArray:
-    """Each candidate's points per signal (one column per entry of `SIGNALS`) from the features
-    `kernels.collect` writes; a candidate's score is the sum of its row."""
+def mutual_term(features: FloatArray) -> FloatArray:
+    """The logarithm the mutual connections' points grow with, before their weight."""
     connections = np.maximum(features[:, kernels.CONNECTIONS], 1.0)
-    mutual = MUTUAL_POINTS * np.log1p(
+    term: FloatArray = np.log1p(
         MUTUAL_SCALE * features[:, kernels.MUTUAL_WEIGHT] / connections**CANDIDATE_EXPONENT
     )
+    return term
+
+
+def points(features: FloatArray) -> FloatArray:
+    """Each candidate's points per signal (one column per entry of `SIGNALS`) from the features
+    `kernels.collect` writes; a candidate's first score is the sum of its row."""
     return np.stack(
         (
-            mutual,
+            MUTUAL_POINTS * mutual_term(features),
             features[:, kernels.PLACE_POINTS + kernels.ORGANIZATION],
             features[:, kernels.PLACE_POINTS + kernels.SCHOOL],
             SECTOR_POINTS * features[:, kernels.SAME_SECTOR],
@@ -372,6 +384,26 @@ def candidates(
     return ids, features
 
 
+def structure(graph: GraphIndex, member: int, others: IntArray) -> FloatArray:
+    """What the graph says about `member` and each of `others` (the columns of
+    `kernels.structure`), for the reranker."""
+    arrays = graph.arrays()
+    size = max(int(arrays[2].shape[0]), member + 1)
+    with _workspace(size) as work:
+        epoch = work.next_epoch(len(others) + 1)
+        found: FloatArray = kernels.structure(
+            arrays, member, others, work.stamp, work.paths, work.mark, epoch
+        )
+    return found
+
+
+def rerank(
+    graph: GraphIndex, member: int, ids: IntArray, features: FloatArray, reranker: Reranker
+) -> FloatArray:
+    """The reranker's scores for some of `member`'s candidates."""
+    return reranker.score(design(mutual_term(features), features, structure(graph, member, ids)))
+
+
 def rank(
     graph: GraphIndex,
     profiles: ProfileIndex,
@@ -380,18 +412,26 @@ def rank(
     limit: int = 20,
     excluded: Collection[int] = (),
     groups: Mapping[int, Collection[int]] | None = None,
+    reranker: Reranker | None = None,
 ) -> list[Suggestion]:
     """The `limit` members `member` should know, best first (by id among equal scores), each
     with its signals. Never the member, their connections or the `excluded` members.
 
     `groups` is the member's groups, each group id with its members; a group shared counts as a
-    signal and a few of each group's members become candidates."""
+    signal and a few of each group's members become candidates. With a `reranker`, the best
+    `DEPTH` by the first score are ordered by it, and its score is the suggestion's."""
     if limit <= 0 or member < 0:
         return []
     ids, features = candidates(graph, profiles, member, excluded=excluded, groups=groups)
     scored = points(features)
     score = scored.sum(axis=1)
-    top = _best(ids, score, limit)
+    if reranker is not None and len(ids) > 1:
+        looked = best(ids, score, DEPTH)
+        score = np.full(len(ids), -np.inf)
+        score[looked] = rerank(graph, member, ids[looked], features[looked], reranker)
+        top = looked[best(ids[looked], score[looked], limit)]
+    else:
+        top = best(ids, score, limit)
     if not len(top):
         return []
     chosen = ids[top]
@@ -412,7 +452,7 @@ def rank(
     ]
 
 
-def _best(ids: IntArray, score: FloatArray, limit: int) -> IntArray:
+def best(ids: IntArray, score: FloatArray, limit: int) -> IntArray:
     """The positions of the `limit` best scores, best first and by id among equals."""
     if len(score) > limit:
         bar = np.partition(-score, limit - 1)[limit - 1]
@@ -473,7 +513,11 @@ __all__ = [
     "SharedPlace",
     "Signals",
     "Suggestion",
+    "best",
     "candidates",
+    "mutual_term",
     "points",
     "rank",
+    "rerank",
+    "structure",
 ]

@@ -61,14 +61,15 @@ def excluded_for(db: Session, *, member: Member) -> set[int]:
 def ranked_for(
     db: Session, *, member: Member, limit: int, graph: GraphIndex, engine: SuggestionEngine
 ) -> list[Suggestion]:
-    """The member's top suggestions, from the cache while neither the network, the profiles nor
-    the exclusions have changed."""
+    """The member's top suggestions, from the cache while neither the network, the profiles, the
+    reranker nor the exclusions have changed."""
     excluded = excluded_for(db, member=member)
     profiles, version = engine.profiles()
-    key = (graph.version, version, limit, frozenset(excluded))
+    reranker, reranker_version = engine.reranker(graph, profiles)
+    key = (graph.version, version, reranker_version, limit, frozenset(excluded))
     found: list[Suggestion] | None = engine.cached(member.id, key)
     if found is None:
-        found = rank(graph, profiles, member.id, limit=limit, excluded=excluded)
+        found = rank(graph, profiles, member.id, limit=limit, excluded=excluded, reranker=reranker)
         engine.remember(member.id, key, found)
     return found
 
