@@ -83,10 +83,7 @@ def split(name: str, edges: IntArray, info: IntArray, *, fraction: float, seed: 
     hide = rng.random(len(edges)) < fraction
     kept = edges[~hide]
     graph = GraphIndex(Snapshot.from_pairs(kept[:, 0], kept[:, 1], size=size))
-    hidden: dict[int, set[int]] = {}
-    for a, b in edges[hide].tolist():
-        hidden.setdefault(a, set()).add(b)
-        hidden.setdefault(b, set()).add(a)
+    hidden = fitting.by_member(edges[hide, 0], edges[hide, 1])
     return School(name, graph, profiles_of(info), hidden)
 
 

@@ -13,6 +13,7 @@ import numpy.typing as npt
 import pytest
 from starlette.testclient import TestClient
 
+from vinculo.suggestions.fitting import by_member
 from vinculo.suggestions.ranking import ProfileIndex
 
 PASSWORD = "correct horse battery"
@@ -144,11 +145,7 @@ def facebook100(
     edges = np.loadtxt(edges_path, dtype=np.int64)
     info = np.loadtxt(info_path, dtype=np.int64)
     hide = np.random.default_rng(seed).random(len(edges)) < hidden
-    lost: dict[int, set[int]] = {}
-    for a, b in edges[hide].tolist():
-        lost.setdefault(a, set()).add(b)
-        lost.setdefault(b, set()).add(a)
-    return edges[~hide], info, lost
+    return edges[~hide], info, by_member(edges[hide, 0], edges[hide, 1])
 
 
 def facebook100_profiles(info: npt.NDArray[np.int64]) -> ProfileIndex:

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from vinculo.graph import GraphIndex, Snapshot
 from vinculo.suggestions import ranking
 from vinculo.suggestions.ranking import ProfileIndex
-from vinculo.suggestions.reranking import DEPTH, Reranker, design, fitted
+from vinculo.suggestions.reranking import DEPTH, Reranker, fitted
 
 SHARE = 0.1  # of the connections hidden
 MEMBERS = 1000  # members who lost a connection, sampled
@@ -32,11 +32,16 @@ def split(graph: GraphIndex, *, share: float, seed: int) -> tuple[GraphIndex, di
     hide = np.random.default_rng(seed).random(len(low)) < share
     size = int(graph.arrays()[2].shape[0])
     kept = GraphIndex(Snapshot.from_pairs(low[~hide], high[~hide], size=size))
-    hidden: dict[int, set[int]] = {}
-    for a, b in zip(low[hide].tolist(), high[hide].tolist(), strict=True):
-        hidden.setdefault(a, set()).add(b)
-        hidden.setdefault(b, set()).add(a)
-    return kept, hidden
+    return kept, by_member(low[hide], high[hide])
+
+
+def by_member(low: npt.ArrayLike, high: npt.ArrayLike) -> dict[int, set[int]]:
+    """Connections given as two arrays of ends, as each member's set of the others."""
+    found: dict[int, set[int]] = {}
+    for a, b in zip(np.asarray(low).tolist(), np.asarray(high).tolist(), strict=True):
+        found.setdefault(a, set()).add(b)
+        found.setdefault(b, set()).add(a)
+    return found
 
 
 def examples(
@@ -56,9 +61,7 @@ def examples(
         found = np.isin(ids[best], np.fromiter(hidden.get(member, ()), np.int64))
         if not found.any():
             continue
-        chosen = features[best]
-        structure = ranking.structure(graph, member, ids[best])
-        rows.append(design(ranking.mutual_term(chosen), chosen, structure))
+        rows.append(ranking.rerank_inputs(graph, member, ids[best], features[best]))
         labels.append(found.astype(np.float64))
         starts.append(starts[-1] + len(best))
     if not rows:
@@ -91,4 +94,4 @@ def fit(
     return fitted(x, y, starts)
 
 
-__all__ = ["MEMBERS", "MIN_EXAMPLES", "SHARE", "examples", "fit", "split"]
+__all__ = ["MEMBERS", "MIN_EXAMPLES", "SHARE", "by_member", "examples", "fit", "split"]

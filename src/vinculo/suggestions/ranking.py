@@ -397,11 +397,12 @@ def structure(graph: GraphIndex, member: int, others: IntArray) -> FloatArray:
     return found
 
 
-def rerank(
-    graph: GraphIndex, member: int, ids: IntArray, features: FloatArray, reranker: Reranker
+def rerank_inputs(
+    graph: GraphIndex, member: int, ids: IntArray, features: FloatArray
 ) -> FloatArray:
-    """The reranker's scores for some of `member`'s candidates."""
-    return reranker.score(design(mutual_term(features), features, structure(graph, member, ids)))
+    """The reranker's inputs (`reranking.design`) for some of `member`'s candidates, given their
+    first-stage features."""
+    return design(mutual_term(features), features, structure(graph, member, ids))
 
 
 def rank(
@@ -428,7 +429,7 @@ def rank(
     if reranker is not None and len(ids) > 1:
         looked = best(ids, score, DEPTH)
         score = np.full(len(ids), -np.inf)
-        score[looked] = rerank(graph, member, ids[looked], features[looked], reranker)
+        score[looked] = reranker.score(rerank_inputs(graph, member, ids[looked], features[looked]))
         top = looked[best(ids[looked], score[looked], limit)]
     else:
         top = best(ids, score, limit)
@@ -518,6 +519,6 @@ __all__ = [
     "mutual_term",
     "points",
     "rank",
-    "rerank",
+    "rerank_inputs",
     "structure",
 ]
