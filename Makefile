@@ -28,6 +28,7 @@ demo: install
 lint: install
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/ruff check $(CODE)
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy

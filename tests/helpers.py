@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +21,29 @@ from vinculo.suggestions.ranking import ProfileIndex
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
+T = TypeVar("T")
+
+
+def wait_until(
+    condition: Callable[[], T],
+    *,
+    what: str,
+    seconds: float = 10.0,
+    every: float = 0.05,
+    ignoring: tuple[type[Exception], ...] = (),
+) -> T:
+    """Ask `condition` until it answers something true (an exception in `ignoring` counts as not
+    yet), for at most `seconds`; then fail, saying `what` never happened. The one way the suite
+    waits for something another thread or process does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with contextlib.suppress(*ignoring):
+            answer = condition()
+            if answer:
+                return answer
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {seconds:g} s: {what}")
+        time.sleep(every)
 
 
 def new_email(prefix: str = "member") -> str:

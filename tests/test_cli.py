@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from tests.helpers import wait_until
 from vinculo.app import create_app
 from vinculo.db import Database
 from vinculo.demo.community import DEMO_EMAIL, DEMO_PASSWORD
@@ -128,16 +128,13 @@ def test_serve_answers_http(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        body = b""
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/healthz", timeout=2
-                ) as answer:
-                    body = answer.read()
-                break
-            except OSError:
-                time.sleep(0.1)
+
+        def health() -> bytes:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                body: bytes = answer.read()
+                return body
+
+        body = wait_until(health, what="the server answers", ignoring=(OSError,))
         assert body == b'{"status":"ok"}'
     finally:
         server.terminate()
@@ -150,7 +147,7 @@ def _old_invitation(database: Database, *, days_ago: int) -> int:
 
     from vinculo import clock
     from vinculo.identity import service as identity
-    from vinculo.network import service as network
+    from vinculo.invitations import service as invitations
 
     with clock.frozen(datetime.now(UTC) - timedelta(days=days_ago)), database.unit_of_work() as db:
         sender = identity.register_member(
@@ -159,11 +156,12 @@ def _old_invitation(database: Database, *, days_ago: int) -> int:
         recipient = identity.register_member(
             db, email="old.recipient@vinculo.example", password="p" * 10, name="Rec", locale=None
         )
-        return network.send_invitation(db, sender=sender, to=recipient.id).invitation.id
+        return invitations.send_invitation(db, sender=sender, to=recipient.id).invitation.id
 
 
 def test_worker_once_expires_and_reminds(database_url: str, database: Database) -> None:
-    from vinculo.network.models import Invitation, Notification
+    from vinculo.invitations.models import Invitation
+    from vinculo.notifications.models import Notification
 
     invitation_id = _old_invitation(database, days_ago=15)
     result = vinculo("worker", "--once", database_url=database_url)
@@ -175,20 +173,20 @@ def test_worker_once_expires_and_reminds(database_url: str, database: Database) 
 
 
 def test_the_sweep_of_serve_sends_the_day_7_reminder(database: Database) -> None:
-    from vinculo.network.models import Notification
-    from vinculo.network.sweep import PeriodicSweep
+    from vinculo.invitations.sweep import PeriodicSweep
+    from vinculo.notifications.models import Notification
 
     _old_invitation(database, days_ago=8)
     sweeper = PeriodicSweep(database, interval=0.05)
     sweeper.start()
     try:
-        kinds: list[str] = []
-        for _ in range(200):
+
+        def kinds_once_reminded() -> list[str] | None:
             with database.unit_of_work(write=False) as db:
                 kinds = list(db.scalars(select(Notification.kind).order_by(Notification.id)))
-            if "invitation_reminder" in kinds:
-                break
-            time.sleep(0.05)
+            return kinds if "invitation_reminder" in kinds else None
+
+        kinds = wait_until(kinds_once_reminded, what="the sweep sends the reminder")
     finally:
         sweeper.stop()
     # Many sweeps ran; the reminder went out once.

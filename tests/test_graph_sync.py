@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import PASSWORD, new_email
+from tests.helpers import PASSWORD, new_email, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -36,14 +35,12 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(300):
-            try:
-                self.call("GET", "/healthz")
-            except OSError:
-                time.sleep(0.05)
-            else:
-                return
-        raise RuntimeError("the server did not start")
+        wait_until(
+            lambda: self.call("GET", "/healthz"),
+            what="the server answers",
+            seconds=30,
+            ignoring=(OSError,),
+        )
 
     def call(
         self, method: str, path: str, body: dict[str, Any] | None = None, token: str | None = None
@@ -89,12 +86,17 @@ def _member(server: Server, name: str) -> tuple[int, str]:
 
 
 def _degree_seen(server: Server, token: str, member_id: int, expected: int | None) -> bool:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        if server.call("GET", f"/api/v1/members/{member_id}", token=token)["degree"] == expected:
-            return True
-        time.sleep(0.02)
-    return False
+    def seen() -> bool:
+        return bool(
+            server.call("GET", f"/api/v1/members/{member_id}", token=token)["degree"] == expected
+        )
+
+    return wait_until(
+        seen,
+        what=f"member {member_id} shows degree {expected}",
+        seconds=DEADLINE_SECONDS,
+        every=0.02,
+    )
 
 
 def _connect(server: Server, a_token: str, b_id: int, b_token: str) -> None:

@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 
 from vinculo import i18n
 from vinculo.i18n import choose_locale, format_period, format_year_month, negotiate
-from vinculo.profiles.periods import Period, YearMonth
+from vinculo.periods import Period, YearMonth
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "src"

@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 
 from tests.helpers import bearer, fields_of, new_email, problem_of, register, token_for
 from vinculo.db import Database
-from vinculo.network.models import CONNECTION_NOTE_MAX, NOTE_MAX, Connection, Invitation
+from vinculo.invitations.models import NOTE_MAX, Invitation
+from vinculo.network.models import CONNECTION_NOTE_MAX, Connection
 from vinculo.pagination import encode_cursor
 
 INVITATIONS = "/api/v1/invitations"

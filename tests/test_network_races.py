@@ -22,8 +22,10 @@ from starlette.testclient import TestClient
 
 from tests.helpers import connect, member_with_token
 from vinculo.db import Database
-from vinculo.network.index import NetworkIndex
-from vinculo.network.models import Block, Connection, ConnectionChange, Invitation
+from vinculo.invitations.models import Invitation
+from vinculo.network.index import GRAPH_INDEX
+from vinculo.network.models import Connection, ConnectionChange
+from vinculo.privacy.models import Block
 
 # Long enough for any honest wait on a lock (SQLite's busy timeout in the tests is 30 s); a
 # deadlock or a request stuck for good fails the test instead of hanging the run.
@@ -155,7 +157,7 @@ def rows_of(database: Database, pair: Pair) -> PairRows:
             ).all()
         )
         invitations = [
-            (row.sender_id, row.recipient_id, row.status)
+            (row.sender_id, row.recipient_id, str(row.status))
             for row in db.scalars(
                 select(Invitation)
                 .where(Invitation.low_id == low, Invitation.high_id == high)
@@ -203,8 +205,9 @@ def assert_log_agrees(database: Database) -> None:
         assert changes == expected, (pair, changes)
     assert connected == {pair for pair, changes in log.items() if changes[-1]}
 
-    index = database.services.get("network_index")
-    assert isinstance(index, NetworkIndex), "the test's client should have built the index"
+    with database.unit_of_work(write=False) as db:
+        index = GRAPH_INDEX.of(db)
+    assert index is not None, "the test's client should have built the index"
     index.catch_up()
     for low, high in log:
         assert index.graph.connected(low, high) == ((low, high) in connected), (low, high)

@@ -17,9 +17,8 @@ from tests.helpers import PASSWORD, bearer, connect, new_email, problem_of, regi
 from vinculo import clock
 from vinculo.db import Database
 from vinculo.identity import service as identity
-from vinculo.network.models import Invitation
-from vinculo.network.service import SweepResult
-from vinculo.network.sweep import sweep_once
+from vinculo.invitations.models import Invitation
+from vinculo.invitations.sweep import SweepResult, sweep_once
 from vinculo.settings import get_settings
 
 START = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)

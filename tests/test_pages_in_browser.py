@@ -7,14 +7,13 @@ import os
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import uvicorn
 
-from tests.helpers import new_email
+from tests.helpers import new_email, wait_until
 from vinculo import migrations
 from vinculo.app import create_app
 from vinculo.db import Database
@@ -59,10 +58,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
+    wait_until(lambda: server.started, what="the server starts")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from tests.helpers import member_with_token
 from vinculo import clock
 from vinculo.db import Database
+from vinculo.invitations import repository as invitations
 from vinculo.suggestions import repository
 
 START = datetime(2031, 5, 5, 9, 0, tzinfo=UTC)
@@ -30,7 +31,7 @@ def frozen() -> Iterator[clock.FrozenClock]:
 def _excluded(database: Database, member_id: int) -> set[int]:
     now = clock.now()
     with database.unit_of_work(write=False) as db:
-        return repository.invitation_exclusions(
+        return invitations.kept_apart_from(
             db, member_id=member_id, now=now, cooldown_start=now - COOLDOWN
         )
 

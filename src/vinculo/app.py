@@ -11,18 +11,23 @@ from fastapi.staticfiles import StaticFiles
 
 from vinculo import __version__
 from vinculo.db import Database
+from vinculo.home import pages as home_pages
 from vinculo.identity import api as identity_api
 from vinculo.identity import pages as identity_pages
+from vinculo.invitations import api as invitations_api
+from vinculo.invitations import pages as invitations_pages
 from vinculo.network import api as network_api
 from vinculo.network import pages as network_pages
-from vinculo.network.index import NetworkIndex
-from vinculo.network.sweep import PeriodicSweep
+from vinculo.notifications import api as notifications_api
+from vinculo.notifications import pages as notifications_pages
+from vinculo.privacy import api as privacy_api
+from vinculo.privacy import pages as privacy_pages
+from vinculo.process import ProcessServices
 from vinculo.profiles import api as profiles_api
 from vinculo.profiles import pages as profiles_pages
 from vinculo.settings import Settings, get_settings
 from vinculo.suggestions import api as suggestions_api
 from vinculo.suggestions import pages as suggestions_pages
-from vinculo.suggestions.engine import SuggestionEngine
 from vinculo.web import pages as web_pages
 from vinculo.web.problems import install_error_handlers
 from vinculo.web.security import SecurityHeaders
@@ -46,27 +51,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        index = NetworkIndex(database)
-        index.load()
-        index.start_following(poll_seconds=settings.graph_poll_seconds)
-        database.services["network_index"] = index
-        database.services["suggestions"] = SuggestionEngine(
-            database,
-            max_age_seconds=settings.suggestion_profiles_max_age_seconds,
-            refit_seconds=settings.suggestion_refit_seconds,
-        )
-        sweeper = None
-        if settings.sweep_interval_seconds > 0:
-            sweeper = PeriodicSweep(database, interval=settings.sweep_interval_seconds)
-            sweeper.start()
+        services = ProcessServices.for_serving(database, settings)
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.stop()
-            database.services.pop("network_index", None)
-            database.services.pop("suggestions", None)
-            index.stop()
+            services.stop()
             database.dispose()
 
     app = FastAPI(
@@ -82,17 +71,30 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.database = database
 
     api = APIRouter(prefix="/api/v1")
-    api.include_router(identity_api.router)
-    api.include_router(profiles_api.router)
-    api.include_router(network_api.router)
-    api.include_router(suggestions_api.router)
+    for area in (
+        identity_api,
+        profiles_api,
+        invitations_api,
+        network_api,
+        privacy_api,
+        notifications_api,
+        suggestions_api,
+    ):
+        api.include_router(area.router)
     app.include_router(api)
 
-    app.include_router(web_pages.router)
-    app.include_router(identity_pages.router)
-    app.include_router(profiles_pages.router)
-    app.include_router(network_pages.router)
-    app.include_router(suggestions_pages.router)
+    for area_pages in (
+        web_pages,
+        home_pages,
+        identity_pages,
+        profiles_pages,
+        invitations_pages,
+        network_pages,
+        privacy_pages,
+        notifications_pages,
+        suggestions_pages,
+    ):
+        app.include_router(area_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     install_error_handlers(app)

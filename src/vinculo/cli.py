@@ -109,7 +109,7 @@ def worker(
     day-7 reminders."""
     import time
 
-    from vinculo.network.sweep import sweep_once
+    from vinculo.invitations.sweep import sweep_once
 
     database = _database()
     try:

@@ -7,10 +7,10 @@ never by a service. Effects that leave the process run after the commit (see `on
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,6 +22,8 @@ from sqlalchemy.types import TypeDecorator
 from vinculo.errors import VinculoError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -63,8 +65,31 @@ class Base(DeclarativeBase):
 
 
 _EFFECTS_KEY = "vinculo_after_commit"
+_SERVICES_KEY = "vinculo_services"
 _WRITE_OPTION = "vinculo_write"
 _CONSISTENT_OPTION = "vinculo_consistent"
+
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """A CHECK constraint's condition: the column holds one of these values."""
+    return f"{column} IN ({', '.join(repr(str(value)) for value in values)})"
+
+
+def ordered_pair(a: int, b: int) -> tuple[int, int]:
+    """Two members as a pair stored once (connections, invitations): the lower id first."""
+    return (a, b) if a < b else (b, a)
+
+
+def lock_members(db: Session, member_ids: Iterable[int]) -> None:
+    """Make changes between these members (invitations, connections, blocks) take turns.
+
+    On SQLite the unit of work already holds the write lock. On PostgreSQL, transaction-scoped
+    advisory locks, always taken in ascending order so that two transactions cannot deadlock."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    # A key is a 32-bit integer: larger ids wrap around (two members sharing a lock only wait).
+    for key in sorted({member_id % 2**31 for member_id in member_ids}):
+        db.execute(text("SELECT pg_advisory_xact_lock(1, CAST(:key AS integer))"), {"key": key})
 
 
 def insert_new(db: Session, model: type[Base], key: Sequence[str], **values: Any) -> bool:
@@ -83,9 +108,40 @@ def insert_new(db: Session, model: type[Base], key: Sequence[str], **values: Any
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def copy_rows(db: Session, table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """PostgreSQL's COPY into a table: the fastest way in for bulk loads, through the session's
+    own connection (so inside its transaction)."""
+    connection = db.connection().connection.driver_connection
+    if connection is None:
+        raise RuntimeError("the session has no database connection")
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def on_commit(db: Session, effect: Callable[[], object]) -> None:
     """Run `effect` once this unit of work has committed; never if it rolls back."""
     db.info.setdefault(_EFFECTS_KEY, []).append(effect)
+
+
+class ServiceSlot(Generic[T]):
+    """A typed place for one of the process's long-lived services (the graph index, the
+    suggestion engine). The area that owns a service declares its slot beside it; the process
+    fills the slot at start-up (`Database.provide`); every unit of work hands the services to the
+    code it runs, which asks its slot (`slot.of(db)`): None in a process that has not provided
+    one, such as a command line tool."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def of(self, db: Session) -> T | None:
+        services: Mapping[ServiceSlot[Any], Any] = db.info.get(_SERVICES_KEY, {})
+        found: T | None = services.get(self)
+        return found
+
+    def __repr__(self) -> str:
+        return f"ServiceSlot({self.name!r})"
 
 
 class Database:
@@ -110,8 +166,14 @@ class Database:
             )
             _configure_postgresql(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # Process-wide services a unit of work hands to the code it runs (the graph index).
-        self.services: dict[str, Any] = {}
+        self._services: dict[ServiceSlot[Any], Any] = {}
+
+    def provide(self, slot: ServiceSlot[T], service: T) -> None:
+        """Hand `service` to every unit of work from now on."""
+        self._services[slot] = service
+
+    def withdraw(self, slot: ServiceSlot[Any]) -> None:
+        self._services.pop(slot, None)
 
     @contextmanager
     def unit_of_work(self, *, write: bool = True, consistent: bool = False) -> Iterator[Session]:
@@ -121,7 +183,7 @@ class Database:
         instead of one failing halfway through. A `consistent` unit sees one snapshot for all its
         statements (REPEATABLE READ on PostgreSQL; every SQLite transaction already does).
         """
-        session = self._sessions(info=dict(self.services))
+        session = self._sessions(info={_SERVICES_KEY: dict(self._services)})
         effects: list[Callable[[], object]] = []
         try:
             session.connection(

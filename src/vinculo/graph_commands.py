@@ -4,19 +4,16 @@ index built once from the database, for operators and scripts."""
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import select
 
 from vinculo.db import Database
 from vinculo.i18n import SOURCE_LOCALE
-from vinculo.identity.models import Member
-from vinculo.network.index import NetworkIndex
-from vinculo.suggestions.engine import SuggestionEngine
+from vinculo.identity import repository as members_repository
+from vinculo.process import ProcessServices
 from vinculo.suggestions.reasons import Words
 from vinculo.suggestions.service import MAX_SUGGESTIONS, suggestions_for
 
@@ -37,13 +34,12 @@ class Members:
         self.to_reference: dict[int, Any] = {}
         with database.unit_of_work(write=False) as db:
             if external:
-                for external_id, member_id in db.execute(
-                    select(Member.external_id, Member.id).where(Member.external_id.is_not(None))
-                ):
-                    self.to_id[str(external_id)] = member_id
-                    self.to_reference[member_id] = external_id
+                self.to_id = members_repository.member_ids_by_external_id(db)
+                self.to_reference = {
+                    member_id: external_id for external_id, member_id in self.to_id.items()
+                }
             else:
-                known = set(db.scalars(select(Member.id)))
+                known = members_repository.member_ids(db)
                 self.to_id = {str(member_id): member_id for member_id in known}
 
     def id_of(self, reference: object) -> int:
@@ -56,53 +52,42 @@ class Members:
         return [self.to_reference[i] if self.external else i for i in ids]
 
 
-def _index(database: Database) -> NetworkIndex:
-    index = NetworkIndex(database)
-    index.load()
-    return index
-
-
-def answer(index: NetworkIndex, members: Members, query: dict[str, Any]) -> dict[str, Any]:
+def answer(services: ProcessServices, members: Members, query: dict[str, Any]) -> dict[str, Any]:
     """One query of `graph batch` (or of a single command), answered."""
     op = query.get("op")
+    graph = services.network_index.graph
     try:
         a = members.id_of(query.get("a"))
         if op == "degree":
-            return {"degree": index.graph.degree(a, members.id_of(query.get("b")))}
+            return {"degree": graph.degree(a, members.id_of(query.get("b")))}
         if op == "path":
-            path = index.graph.shortest_path(a, members.id_of(query.get("b")))
+            path = graph.shortest_path(a, members.id_of(query.get("b")))
             return {
                 "length": None if path is None else len(path) - 1,
                 "path": members.references(path or []),
             }
         if op == "mutual":
-            found = index.graph.mutual_connections(a, members.id_of(query.get("b"))).tolist()
+            found = graph.mutual_connections(a, members.id_of(query.get("b"))).tolist()
             return {"count": len(found), "members": members.references(found)}
         if op == "suggest":
-            return _suggest(index, members, a, limit=query.get("limit", 20))
+            return _suggest(services, members, a, limit=query.get("limit", 20))
     except LookupError as missing:
         return {"error": str(missing)}
     return {"error": f"unknown op {op!r}"}
 
 
-_engines: dict[int, SuggestionEngine] = {}
-
-
-def _suggest(index: NetworkIndex, members: Members, a: int, *, limit: object) -> dict[str, Any]:
+def _suggest(
+    services: ProcessServices, members: Members, a: int, *, limit: object
+) -> dict[str, Any]:
     """People member `a` should know, with their score and reasons (in English)."""
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_SUGGESTIONS:
         return {"error": f"limit must be a whole number from 1 to {MAX_SUGGESTIONS}"}
-    engine = _engines.get(id(index))
-    if engine is None:
-        engine = _engines[id(index)] = SuggestionEngine(
-            index.database, max_age_seconds=math.inf, background=False
-        )
     words = Words.of(SOURCE_LOCALE)  # English, the language the messages are written in
-    with index.database.unit_of_work(write=False) as db:
-        member = db.get_one(Member, a)
-        views = suggestions_for(
-            db, member=member, limit=limit, words=words, graph=index.graph, engine=engine
-        )
+    with services.database.unit_of_work(write=False) as db:
+        member = members_repository.member_by_id(db, a)
+        if member is None:
+            return {"error": f"no member {a}"}
+        views = suggestions_for(db, member=member, limit=limit, words=words)
         return {
             "items": [
                 {
@@ -134,10 +119,14 @@ def _database() -> Database:
 
 def _single(op: str, a: str, b: str | None, *, external: bool, as_json: bool, **more: Any) -> None:
     database = _database()
+    services = None
     try:
         members = Members(database, external=external)
-        result = answer(_index(database), members, {"op": op, "a": a, "b": b, **more})
+        services = ProcessServices.for_one_answer(database)
+        result = answer(services, members, {"op": op, "a": a, "b": b, **more})
     finally:
+        if services is not None:
+            services.stop()
         database.dispose()
     _say(result, as_json=as_json)
 
@@ -177,9 +166,10 @@ def batch(external_ids: ExternalIds = False) -> None:
     index once: {"op": "degree"|"path"|"mutual", "a": A, "b": B} or
     {"op": "suggest", "a": A, "limit": K}."""
     database = _database()
+    services = None
     try:
         members = Members(database, external=external_ids)
-        index = _index(database)
+        services = ProcessServices.for_one_answer(database)
         for line in sys.stdin:
             if not line.strip():
                 continue
@@ -189,11 +179,13 @@ def batch(external_ids: ExternalIds = False) -> None:
                 result: dict[str, Any] = {"error": f"not JSON: {invalid.msg}"}
             else:
                 result = (
-                    answer(index, members, query)
+                    answer(services, members, query)
                     if isinstance(query, dict)
                     else {"error": "each line must be a JSON object"}
                 )
             sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
     finally:
+        if services is not None:
+            services.stop()
         database.dispose()

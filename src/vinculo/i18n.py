@@ -15,7 +15,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from vinculo.profiles.periods import Period, YearMonth
+from vinculo.periods import Period, YearMonth
 
 log = logging.getLogger(__name__)
 

@@ -2,14 +2,10 @@
 
 from vinculo.db import Base
 from vinculo.identity.models import AuthSession, LoginFailure, Member
-from vinculo.network.models import (
-    Block,
-    Connection,
-    ConnectionChange,
-    Invitation,
-    NetworkSettings,
-    Notification,
-)
+from vinculo.invitations.models import Invitation
+from vinculo.network.models import Connection, ConnectionChange
+from vinculo.notifications.models import Notification
+from vinculo.privacy.models import Block, PrivacySettings
 from vinculo.profiles.models import Education, Organization, Position, School
 from vinculo.suggestions.models import SuggestionDismissal
 
@@ -23,10 +19,10 @@ __all__ = [
     "Invitation",
     "LoginFailure",
     "Member",
-    "NetworkSettings",
     "Notification",
     "Organization",
     "Position",
+    "PrivacySettings",
     "School",
     "SuggestionDismissal",
 ]

@@ -71,10 +71,6 @@ class Settings(BaseSettings):
             raise ValueError("VINCULO_SECURE_COOKIES must be true in production (serve over https)")
         return self
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -15,9 +15,9 @@ from vinculo.demo import catalog
 from vinculo.demo.network import Stint, seed_demo_network
 from vinculo.identity import repository as identity_repository
 from vinculo.identity.passwords import hash_password
+from vinculo.identity.service import search_text_of
 from vinculo.profiles import repository as profiles_repository
 from vinculo.profiles.models import Education, Organization, Position, School
-from vinculo.profiles.service import search_text_of
 from vinculo.text import fold
 
 DEMO_EMAIL = "demo@vinculo.example"

@@ -10,8 +10,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from vinculo.network import repository
-from vinculo.network.models import Invitation
+from vinculo.db import ordered_pair
+from vinculo.identity import repository as members
+from vinculo.invitations import service as invitations
+from vinculo.network import service as network
 
 # How many people from one shared place a member tends to connect with.
 COLLEAGUES_PER_STINT = 4
@@ -52,13 +54,13 @@ def seed_demo_network(
             for other in rng.sample(same_place, min(len(same_place), COLLEAGUES_PER_STINT * 3)):
                 overlap = other.start <= stint.end and stint.start <= other.end
                 if overlap and other.member_id != stint.member_id and rng.random() < 0.45:
-                    pairs.add(repository.ordered(stint.member_id, other.member_id))
+                    pairs.add(ordered_pair(stint.member_id, other.member_id))
     _add_popular_and_friends_of_friends(pairs, rng=rng)
     rows = [
         {"low_id": low, "high_id": high, "created_at": now - timedelta(days=rng.randint(1, 2000))}
         for low, high in sorted(pairs)
     ]
-    repository.insert_connections(db, rows)
+    network.add_connections(db, rows)
     _invitations_for_the_demo_account(
         db,
         stints=by_place,
@@ -85,7 +87,7 @@ def _add_popular_and_friends_of_friends(pairs: set[tuple[int, int]], *, rng: ran
         strict=True,
     ):
         if popular != member:
-            pairs.add(repository.ordered(member, popular))
+            pairs.add(ordered_pair(member, popular))
     neighbours: dict[int, list[int]] = defaultdict(list)
     for low, high in pairs:
         neighbours[low].append(high)
@@ -94,7 +96,7 @@ def _add_popular_and_friends_of_friends(pairs: set[tuple[int, int]], *, rng: ran
         friend = rng.choice(neighbours[member])
         friend_of_friend = rng.choice(neighbours[friend])
         if friend_of_friend != member:
-            pairs.add(repository.ordered(member, friend_of_friend))
+            pairs.add(ordered_pair(member, friend_of_friend))
 
 
 def _invitations_for_the_demo_account(
@@ -119,7 +121,7 @@ def _invitations_for_the_demo_account(
             for place in demo_places
             for stint in stints[place]
             if stint.member_id != demo_member_id
-            and repository.ordered(stint.member_id, demo_member_id) not in pairs
+            and ordered_pair(stint.member_id, demo_member_id) not in pairs
         }
     )
     rng.shuffle(candidates)
@@ -128,31 +130,13 @@ def _invitations_for_the_demo_account(
         chosen.setdefault(member_id, place)
         if len(chosen) == 5:
             break
+    demo = members.members_by_id(db, [demo_member_id])[demo_member_id]
+    others = members.members_by_id(db, list(chosen))
     for number, (member_id, place) in enumerate(chosen.items()):
         received = number < 3
-        sender, recipient = (member_id, demo_member_id) if received else (demo_member_id, member_id)
-        low, high = repository.ordered(sender, recipient)
+        sender, recipient = (others[member_id], demo) if received else (demo, others[member_id])
         sent_at = now - timedelta(days=rng.randint(0, 5), hours=rng.randint(0, 23))
-        invitation = repository.add_invitation(
-            db,
-            Invitation(
-                sender_id=sender,
-                recipient_id=recipient,
-                low_id=low,
-                high_id=high,
-                note=rng.choice(NOTES_ES).format(place=place_names[place]) if number != 1 else "",
-                status="pending",
-                reported=False,
-                created_at=sent_at,
-                expires_at=sent_at + timedelta(days=14),
-            ),
+        note = rng.choice(NOTES_ES).format(place=place_names[place]) if number != 1 else ""
+        invitations.place_invitation(
+            db, sender=sender, recipient=recipient, note=note, sent_at=sent_at
         )
-        if received:
-            repository.add_notification(
-                db,
-                member_id=recipient,
-                kind="invitation_received",
-                actor_id=sender,
-                invitation_id=invitation.id,
-                now=sent_at,
-            )

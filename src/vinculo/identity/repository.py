@@ -120,3 +120,24 @@ def recent_failures(
 
 def clear_login_failures(db: Session, *, email: str) -> None:
     db.execute(delete(LoginFailure).where(LoginFailure.email == email))
+
+
+def members_by_id(db: Session, ids: Sequence[int]) -> dict[int, Member]:
+    """The members with these ids (those that exist), in one query."""
+    if not ids:
+        return {}
+    return {member.id: member for member in db.scalars(select(Member).where(Member.id.in_(ids)))}
+
+
+def highest_member_id(db: Session) -> int:
+    return int(db.scalar(select(func.max(Member.id))) or 0)
+
+
+def member_ids(db: Session) -> set[int]:
+    return set(db.scalars(select(Member.id)))
+
+
+def member_ids_by_external_id(db: Session) -> dict[str, int]:
+    """Every imported member's id, by the external id they were imported with."""
+    rows = db.execute(select(Member.external_id, Member.id).where(Member.external_id.is_not(None)))
+    return {str(external_id): int(member_id) for external_id, member_id in rows}

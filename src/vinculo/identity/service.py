@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -20,7 +21,6 @@ from vinculo.identity.passwords import (
     spend_verification_time,
     verify_password,
 )
-from vinculo.profiles.service import refresh_search_text
 from vinculo.settings import get_settings
 from vinculo.text import fold, tidy
 
@@ -62,14 +62,20 @@ def register_member(
         password_hash=hash_password(password),
         name=tidy(name),
         name_key=fold(name),
+        search_text=search_text_of(name=name, headline="", places=()),
         locale=locale,
         created_at=now,
         updated_at=now,
     )
     if not repository.add_member(db, member):
         raise EmailTaken.for_field("email")
-    refresh_search_text(db, member=member)
     return member
+
+
+def search_text_of(*, name: str, headline: str, places: Sequence[str]) -> str:
+    """The folded text member search looks in: the name, the headline, and the organizations and
+    schools on the profile (kept up to date by the profiles area as they change)."""
+    return " | ".join(part for part in (fold(name), fold(headline), *map(fold, places)) if part)
 
 
 def log_in(

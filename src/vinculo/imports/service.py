@@ -17,13 +17,15 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from vinculo import clock
-from vinculo.identity.models import NO_PASSWORD, Member
+from vinculo.db import ordered_pair
+from vinculo.identity import repository as members
+from vinculo.identity.models import NO_PASSWORD
+from vinculo.identity.service import search_text_of
 from vinculo.imports import reader, repository
 from vinculo.imports.reader import CareerRow, MemberRow, Problems
-from vinculo.network.repository import ordered
-from vinculo.profiles import repository as profiles_repository
-from vinculo.profiles.models import Education, Organization, Position, School
-from vinculo.profiles.service import refresh_search_text, search_text_of
+from vinculo.network import service as network
+from vinculo.profiles import service as profiles
+from vinculo.profiles.service import CAREERS, CareerKind
 from vinculo.text import fold
 
 T = TypeVar("T")
@@ -84,7 +86,7 @@ def run_import(
     problems = Problems()
     progress("reading the files", 0, 0)
     read = _read_all(files, problems)
-    known = repository.member_ids_by_external_id(db)
+    known = members.member_ids_by_external_id(db)
     _check_references(files, read, known, problems)
     _check_emails(db, files, read.members, problems)
     if problems.total:
@@ -100,13 +102,13 @@ def run_import(
         _insert_members(db, chunk, places=places, now=now)
         progress("writing members", start + len(chunk), len(new_members))
     result.members_added = len(new_members)
-    ids = repository.member_ids_by_external_id(db)
+    ids = members.member_ids_by_external_id(db)
 
     if read.connections:
         total = len(read.connections)
-        pairs = (ordered(ids[a], ids[b]) for a, b, _ in read.connections)
+        pairs = (ordered_pair(ids[a], ids[b]) for a, b, _ in read.connections)
         counted = _counted(pairs, step="writing connections", total=total, progress=progress)
-        result.connections_added = repository.insert_connections(db, counted, now=now)
+        result.connections_added = network.import_connections(db, counted, now=now)
 
     touched: set[int] = set()
     result.positions_added = _add_careers(
@@ -121,10 +123,9 @@ def run_import(
         progress("writing education", len(read.education), len(read.education))
     # Members who were there before and gained entries: their search text names the new places.
     new_ids = {ids[row.external_id] for row in new_members}
-    for member_id in sorted(touched - new_ids):
-        member = db.get(Member, member_id)
-        if member is not None:
-            refresh_search_text(db, member=member)
+    changed = members.members_by_id(db, sorted(touched - new_ids))
+    for member_id in sorted(changed):
+        profiles.refresh_search_text(db, member=changed[member_id])
     return result
 
 
@@ -215,24 +216,20 @@ def _add_careers(
     rows: list[tuple[CareerRow, int]],
     *,
     ids: dict[str, int],
-    kind: str,
+    kind: CareerKind,
     touched: set[int],
 ) -> int:
     if not rows:
         return 0
-    model: type[Position] | type[Education] = Position if kind == "positions" else Education
-    place_model: type[Organization] | type[School] = Organization if kind == "positions" else School
-    place_column, label_column = (
-        ("organization_id", "title") if kind == "positions" else ("school_id", "degree")
-    )
+    career = CAREERS[kind]
+    place_column, label_column = f"{career.place_field}_id", career.label_field
     place_ids: dict[str, int] = {}
     for row, _ in rows:
         key = fold(row.place)
         if key not in place_ids:
-            place = profiles_repository.place_named(db, place_model, row.place)  # type: ignore[type-var]
-            place_ids[key] = int(place.id)
+            place_ids[key] = profiles.place_id(db, kind=kind, name=row.place)
     existing = repository.existing_entries(
-        db, table=model.__tablename__, place_column=place_column, label_column=label_column
+        db, table=career.model.__tablename__, place_column=place_column, label_column=label_column
     )
     now = clock.now()
     new: list[dict[str, Any]] = []
@@ -264,7 +261,7 @@ def _add_careers(
                 "created_at": now,
             }
         )
-    profiles_repository.insert_entries(db, model, new)
+    profiles.insert_entries(db, kind=kind, rows=new)
     return len(new)
 
 

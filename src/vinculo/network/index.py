@@ -12,24 +12,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
 from datetime import timedelta
 
 import numpy as np
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vinculo import clock
-from vinculo.db import Database
+from vinculo.db import Database, ServiceSlot, on_commit
 from vinculo.graph import GraphIndex, Snapshot
-from vinculo.identity.models import Member
 from vinculo.network import repository
-from vinculo.network.models import Connection, ConnectionChange
+from vinculo.network.repository import CHANGES_CHANNEL
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "vinculo_connections"
-LOAD_CHUNK = 200_000
 # Changes this recent at load time are re-read afterwards: a transaction that took its change id
 # before the load and commits after it must not be missed.
 RECENT = timedelta(minutes=5)
@@ -57,18 +52,12 @@ class NetworkIndex:
         """Build the index from the connections table, streaming, in one consistent snapshot."""
         started = time.monotonic()
         with self.database.unit_of_work(write=False, consistent=True) as db:
-            last = db.scalar(select(func.max(ConnectionChange.id))) or 0
-            recent = set(
-                db.scalars(
-                    select(ConnectionChange.id).where(
-                        ConnectionChange.created_at >= clock.now() - RECENT
-                    )
-                )
-            )
+            last = repository.last_change_id(db)
+            recent = repository.change_ids_since(db, since=clock.now() - RECENT)
             lows: list[np.ndarray] = []
             highs: list[np.ndarray] = []
             loaded = 0
-            for low, high in _chunks(db):
+            for low, high in repository.connection_pairs(db):
                 lows.append(low)
                 highs.append(high)
                 loaded += len(low)
@@ -98,16 +87,7 @@ class NetworkIndex:
         with self._lock:
             floor = self._floor
         with self.database.unit_of_work(write=False) as db:
-            changes = db.execute(
-                select(
-                    ConnectionChange.id,
-                    ConnectionChange.low_id,
-                    ConnectionChange.high_id,
-                    ConnectionChange.connected,
-                )
-                .where(ConnectionChange.id > floor)
-                .order_by(ConnectionChange.id)
-            ).all()
+            changes = repository.changes_after(db, change_id=floor)
         applied = 0
         with self._lock:
             for change_id, low, high, connected in changes:
@@ -120,8 +100,6 @@ class NetworkIndex:
                 self._seen.add(change_id)
                 applied += 1
             self._advance_floor()
-            if self.graph.stats().overlay_changes > 50_000:
-                self.graph.compact()
         return applied
 
     def _advance_floor(self) -> None:
@@ -166,7 +144,7 @@ class NetworkIndex:
                 with psycopg.connect(
                     url, autocommit=True, application_name="vinculo-graph-listener"
                 ) as connection:
-                    connection.execute(f"LISTEN {CHANNEL}")
+                    connection.execute(f"LISTEN {CHANGES_CHANNEL}")
                     # Whatever happened while we were not listening.
                     self._catch_up_safely()
                     while not self._stopped.is_set():
@@ -184,98 +162,36 @@ class NetworkIndex:
             log.exception("graph index: catching up failed; trying again")
 
 
-def _chunks(db: Session) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """The connection table, as arrays of (low, high) in chunks."""
-    if db.get_bind().dialect.name == "postgresql":
-        yield from _copied_chunks(db)
-        return
-    rows = db.execute(
-        select(Connection.low_id, Connection.high_id).execution_options(yield_per=LOAD_CHUNK)
-    )
-    for partition in rows.partitions():
-        pairs = np.array(partition, dtype=np.int64).reshape(-1, 2)
-        yield pairs[:, 0], pairs[:, 1]
-
-
-def _copied_chunks(db: Session) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """On PostgreSQL, COPY the pairs out as text and parse whole blocks with numpy: rows never
-    become Python objects one by one."""
-    connection = db.connection().connection.driver_connection
-    if connection is None:
-        raise RuntimeError("the session has no database connection")
-    blocks: list[bytes] = []
-    size = 0
-    with (
-        connection.cursor() as cursor,
-        cursor.copy("COPY (SELECT low_id, high_id FROM connection) TO STDOUT") as copy,
-    ):
-        for block in copy:
-            blocks.append(bytes(block))
-            size += len(block)
-            if size < 8_000_000:
-                continue
-            text = b"".join(blocks)
-            cut = text.rfind(b"\n") + 1
-            yield _parse_pairs(text[:cut])
-            blocks, size = [text[cut:]], len(text) - cut
-    rest = b"".join(blocks)
-    if rest.strip():
-        yield _parse_pairs(rest)
-
-
-def _parse_pairs(text: bytes) -> tuple[np.ndarray, np.ndarray]:
-    numbers = np.array(text.split(), dtype=np.int64).reshape(-1, 2)
-    return numbers[:, 0], numbers[:, 1]
+# The process's graph index, once `vinculo serve` (or a command) has built one.
+GRAPH_INDEX: ServiceSlot[NetworkIndex] = ServiceSlot("graph index")
 
 
 def index_of(db: Session) -> NetworkIndex | None:
     """The graph index of the process serving this unit of work, when it has one ready."""
-    index = db.info.get("network_index")
-    return index if isinstance(index, NetworkIndex) and index.ready else None
+    index = GRAPH_INDEX.of(db)
+    return index if index is not None and index.ready else None
 
 
-def degrees(db: Session, *, viewer_id: int, member_ids: Sequence[int]) -> dict[int, int | None]:
-    """The degree from the viewer to each member: from the graph index (0 to 3, else None), or,
-    in a process without one (a command), from SQL (0 to 2)."""
-    index = index_of(db)
-    if index is None:
-        return repository.degrees_from(db, viewer_id=viewer_id, member_ids=member_ids)
-    return index.graph.degrees(viewer_id, list(member_ids))
+_CHANGED_KEY = "vinculo_connections_changed"
 
 
-def mutual_counts(db: Session, *, viewer_id: int, member_ids: Sequence[int]) -> dict[int, int]:
-    """How many connections the viewer shares with each member (none with themselves): from the
-    graph index for the whole list at once, or, in a process without one, from SQL."""
+def apply_after_commit(db: Session) -> None:
+    """This unit of work changed connections: once it commits, this process's graph index
+    applies the changes at once (the member who made them sees them in the very next answer;
+    other processes follow the log). Until then, its own reads of degrees and mutual connections
+    come from SQL, which sees its writes."""
+    if db.info.get(_CHANGED_KEY):
+        return
+    db.info[_CHANGED_KEY] = True
     index = index_of(db)
     if index is not None:
-        return index.graph.mutual_counts(viewer_id, list(member_ids))
-    return {
-        member_id: 0
-        if member_id == viewer_id
-        else repository.count_mutual_connections(db, a=viewer_id, b=member_id)
-        for member_id in member_ids
-    }
+        on_commit(db, index.catch_up)
 
 
-def mutual_connection_ids(db: Session, *, a: int, b: int) -> list[int]:
-    """The ids of the connections two members share, from the graph index or, without one,
-    from SQL."""
+def graph_for_reading(db: Session) -> GraphIndex | None:
+    """The graph to read degrees and mutual connections from: the process's index, unless it has
+    none or this unit of work changed connections it does not know of yet (then SQL answers)."""
     index = index_of(db)
-    if index is None:
-        return list(db.scalars(repository.mutual_connection_ids(db, a=a, b=b)))
-    ids: list[int] = index.graph.mutual_connections(a, b).tolist()
-    return ids
-
-
-def mutual_connections(
-    db: Session, *, a: int, b: int, after: tuple[str, int] | None, limit: int
-) -> tuple[int, list[Member]]:
-    """How many connections two members share, and up to `limit + 1` of them by name after the
-    cursor position."""
-    index = index_of(db)
-    if index is None:
-        found = repository.mutual_connections(db, a=a, b=b, after=after, limit=limit)
-        count = repository.count_mutual_connections(db, a=a, b=b) if found or after else 0
-        return count, found
-    ids = index.graph.mutual_connections(a, b).tolist()
-    return len(ids), repository.members_among(db, ids=ids, after=after, limit=limit)
+    if index is None or db.info.get(_CHANGED_KEY):
+        return None
+    return index.graph

@@ -1,119 +1,52 @@
-"""The network API's input and output."""
+"""The network API's input and output, and the summary of a member every list shows."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from vinculo.db import ID_MAX
-from vinculo.identity.models import EMAIL_MAX
-from vinculo.network.models import CONNECTION_NOTE_MAX, NOTE_MAX
-from vinculo.network.service import (
-    ConnectionView,
-    InvitationView,
-    Link,
-    NotificationView,
-)
-from vinculo.profiles.schemas import MemberSummary
-from vinculo.profiles.service import MemberView
-from vinculo.schemas import Input, Output, Patch
-
-InvitationStatus = Literal["pending", "accepted", "ignored", "withdrawn", "expired"]
-TierName = Literal["close", "regular", "occasional"]
+from vinculo.network.degrees import MemberView, MutualConnections, PathView, SecondDegree
+from vinculo.network.models import CONNECTION_NOTE_MAX, Tier
+from vinculo.network.service import ConnectionView
+from vinculo.schemas import Output, Patch
 
 
-class InvitationIn(Input):
-    to: int = Field(ge=1, le=ID_MAX, description="The id of the member to invite.")
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX)] = Field(
-        default="", description="Why you want to connect; strongly encouraged."
-    )
-    email: Annotated[str, StringConstraints(max_length=EMAIL_MAX)] | None = Field(
-        default=None,
-        description="The member's email, if you know it: members who accept invitations only "
-        "from people who know their email require it.",
-    )
-
-
-class SharedPlaceOut(Output):
-    kind: Literal["organization", "school"]
-    name: str
-    start_year: int
-    end_year: int | None
-    other_start_year: int
-    other_end_year: int | None
-
-
-class LinkOut(Output):
-    """What the two members share: mutual connections and places at overlapping times."""
-
-    mutual_connections: int
-    mutual_sample: list[MemberSummary]
-    shared_places: list[SharedPlaceOut]
-
-    @classmethod
-    def of(cls, link: Link) -> LinkOut:
-        return cls(
-            mutual_connections=link.mutual_count,
-            mutual_sample=[MemberSummary.of(MemberView(m, 1)) for m in link.mutual_sample],
-            shared_places=[SharedPlaceOut(**place._asdict()) for place in link.places],
-        )
-
-
-class InvitationOut(Output):
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
-
+class MemberSummary(Output):
     id: int
-    from_: int = Field(alias="from", description="The sender's member id.")
-    to: int
-    note: str
-    status: InvitationStatus = Field(
-        description="As you see it: a sender sees an ignored invitation as pending until expiry."
-    )
-    created_at: datetime
-    expires_at: datetime
-    sender: MemberSummary
-    recipient: MemberSummary
-    link: LinkOut | None = Field(
-        default=None, description="For received invitations: what you share with the sender."
+    name: str
+    headline: str
+    location: str
+    degree: int | None = Field(description="0 for yourself, 1–3, or null when out of network.")
+    mutual_count: int | None = Field(
+        default=None,
+        description="How many connections you share with the member, in lists that show it "
+        "(search results, connection lists, notifications); null elsewhere.",
     )
 
     @classmethod
-    def of(
-        cls, view: InvitationView, *, degrees: dict[int, int | None], link: Link | None = None
-    ) -> InvitationOut:
-        invitation = view.invitation
+    def of(cls, view: MemberView) -> MemberSummary:
+        member = view.member
         return cls(
-            id=invitation.id,
-            from_=invitation.sender_id,
-            to=invitation.recipient_id,
-            note=invitation.note,
-            status=view.status,
-            created_at=invitation.created_at,
-            expires_at=invitation.expires_at,
-            sender=MemberSummary.of(MemberView(view.sender, degrees.get(view.sender.id))),
-            recipient=MemberSummary.of(MemberView(view.recipient, degrees.get(view.recipient.id))),
-            link=LinkOut.of(link) if link is not None else None,
+            id=member.id,
+            name=member.name,
+            headline=member.headline,
+            location=member.location,
+            degree=view.degree,
+            mutual_count=view.mutual_count,
         )
-
-
-class InvitationPage(Output):
-    items: list[InvitationOut]
-    next_cursor: str | None
 
 
 class ConnectionOut(MemberSummary):
     connected_at: datetime
-    tier: TierName | None = Field(description="Your private tier; only in your own list.")
+    tier: Tier | None = Field(description="Your private tier; only in your own list.")
     note: str | None = Field(description="Your private note; only in your own list.")
 
     @classmethod
     def of_connection(cls, view: ConnectionView) -> ConnectionOut:
         return cls(
-            **MemberSummary.of(
-                MemberView(view.member, view.degree, view.mutual_count)
-            ).model_dump(),
+            **MemberSummary.of(view).model_dump(),
             connected_at=view.connected_at,
             tier=view.tier,
             note=view.note,
@@ -126,7 +59,7 @@ class ConnectionPage(Output):
 
 
 class ConnectionUpdate(Patch):
-    tier: TierName | None = None
+    tier: Tier | None = None
     note: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=CONNECTION_NOTE_MAX)]
         | None
@@ -137,11 +70,23 @@ class PathOut(Output):
     degree: int | None = Field(description="0 to 6 steps, or null when farther or unreachable.")
     path: list[MemberSummary] = Field(description="From you to the member, both included.")
 
+    @classmethod
+    def of(cls, view: PathView) -> PathOut:
+        return cls(degree=view.degree, path=[MemberSummary.of(member) for member in view.members])
+
 
 class MutualConnectionsPage(Output):
     count: int
     items: list[MemberSummary]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, found: MutualConnections) -> MutualConnectionsPage:
+        return cls(
+            count=found.count,
+            items=[MemberSummary.of(view) for view in found.page.items],
+            next_cursor=found.page.next_cursor,
+        )
 
 
 class SecondDegreePage(Output):
@@ -151,61 +96,10 @@ class SecondDegreePage(Output):
     )
     next_cursor: str | None
 
-
-class BlockIn(Input):
-    member: int = Field(ge=1, le=ID_MAX, description="The id of the member to block.")
-
-
-class BlockedOut(Output):
-    member: MemberSummary
-    blocked_at: datetime
-
-
-class BlockedPage(Output):
-    items: list[BlockedOut]
-    next_cursor: str | None = None
-
-
-class NetworkSettingsOut(Output):
-    who_can_invite: Literal["anyone", "link", "email"]
-    connections_visible_to: Literal["connections", "only_me"]
-
-
-class NetworkSettingsUpdate(Patch):
-    who_can_invite: Literal["anyone", "link", "email"] | None = Field(
-        default=None,
-        description="anyone · members with a link (mutual connections, the same organization "
-        "or school at the same time) · only members who know my email",
-    )
-    connections_visible_to: Literal["connections", "only_me"] | None = Field(
-        default=None, description="Who sees your list of connections: your connections, or you."
-    )
-
-
-NotificationKind = Literal["invitation_received", "invitation_accepted", "invitation_reminder"]
-
-
-class NotificationOut(Output):
-    id: int
-    kind: NotificationKind
-    actor: MemberSummary
-    invitation_id: int | None
-    created_at: datetime
-    read: bool
-
     @classmethod
-    def of(cls, view: NotificationView, *, actor: MemberView) -> NotificationOut:
+    def of(cls, found: SecondDegree) -> SecondDegreePage:
         return cls(
-            id=view.id,
-            kind=view.kind,
-            actor=MemberSummary.of(actor),
-            invitation_id=view.invitation_id,
-            created_at=view.created_at,
-            read=view.read,
+            count=found.count,
+            items=[MemberSummary.of(view) for view in found.page.items],
+            next_cursor=found.page.next_cursor,
         )
-
-
-class NotificationPage(Output):
-    items: list[NotificationOut]
-    next_cursor: str | None
-    unread: int

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from vinculo.network.schemas import MemberSummary
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.profiles import service
 from vinculo.profiles.schemas import (
@@ -14,7 +15,6 @@ from vinculo.profiles.schemas import (
     EducationUpdate,
     MemberOut,
     MemberPage,
-    MemberSummary,
     MyProfile,
     PositionIn,
     PositionOut,

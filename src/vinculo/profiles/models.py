@@ -1,14 +1,16 @@
-"""Tables of profiles: organizations and schools as shared records, positions and education."""
+"""Tables of profiles: organizations and schools as shared records, positions and education; and
+what two members' careers share."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vinculo.db import Base, Id
-from vinculo.profiles.periods import Period, period_of
+from vinculo.periods import Period, period_of
 
 ORGANIZATION_NAME_MAX = 120
 SCHOOL_NAME_MAX = 120
@@ -96,3 +98,15 @@ class Education(Base):
     @property
     def period(self) -> Period:
         return period_of(self.start_year, self.start_month, self.end_year, self.end_month)
+
+
+class SharedPlace(NamedTuple):
+    """An organization or school two members were at during overlapping years, with each one's
+    years there (`start_year`… for the first member, `other_start_year`… for the other)."""
+
+    kind: str  # "organization" or "school"
+    name: str
+    start_year: int
+    end_year: int | None
+    other_start_year: int
+    other_end_year: int | None

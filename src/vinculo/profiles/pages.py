@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from vinculo.errors import VinculoError
-from vinculo.network import service as network
+from vinculo.invitations.relationship import relationship_with
 from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.profiles import service
 from vinculo.profiles.schemas import CareerEntryIn, EducationIn, PositionIn, ProfileUpdate
@@ -33,7 +33,7 @@ def profile(member_id: PathId, page: MemberPage) -> Response:
     return page.render(
         "profiles/profile.html",
         profile=view,
-        relationship=network.relationship_with(page.db, viewer=page.member, member_id=member_id),
+        relationship=relationship_with(page.db, viewer=page.member, member_id=member_id),
         done=page.request.query_params.get("done"),
     )
 
@@ -73,8 +73,8 @@ def add_entry(kind: CareerKind, page: MemberPage, fields: FormFields) -> Respons
         _ENTRY_FORMS[kind], fields, gettext=page.gettext, blank_is_null=("end",)
     )
     if entry is not None:
-        try:
-            service.add_entry(
+        added = page.attempt(
+            lambda: service.add_entry(
                 page.db,
                 member=page.member,
                 kind=kind,
@@ -83,10 +83,10 @@ def add_entry(kind: CareerKind, page: MemberPage, fields: FormFields) -> Respons
                 start=entry.start,
                 end=entry.end,
             )
-        except VinculoError as error:
-            errors = errors_of(error, gettext=page.gettext)
-        else:
+        )
+        if not isinstance(added, VinculoError):
             return page.redirect("/profile/edit")
+        errors = errors_of(added, gettext=page.gettext)
     return _render_entry(
         page, kind=kind, entry_id=None, values=fields, errors=errors, status_code=422
     )
@@ -117,14 +117,14 @@ def edit_entry(
     )
     if entry is not None:
         changes = {field: getattr(entry, field) for field in type(entry).model_fields}
-        try:
-            service.update_entry(
+        updated = page.attempt(
+            lambda: service.update_entry(
                 page.db, member=page.member, kind=kind, entry_id=entry_id, changes=changes
             )
-        except VinculoError as error:
-            errors = errors_of(error, gettext=page.gettext)
-        else:
+        )
+        if not isinstance(updated, VinculoError):
             return page.redirect("/profile/edit")
+        errors = errors_of(updated, gettext=page.gettext)
     return _render_entry(
         page, kind=kind, entry_id=entry_id, values=fields, errors=errors, status_code=422
     )

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from vinculo import clock
 from vinculo.identity.models import Member
-from vinculo.network.models import Block
-from vinculo.profiles.models import Education, Organization, Position, School
+from vinculo.privacy.repository import blocked_either_way
+from vinculo.profiles.models import Education, Organization, Position, School, SharedPlace
 from vinculo.text import fold, tidy
 
 PlaceT = TypeVar("PlaceT", Organization, School)
@@ -96,21 +96,12 @@ def place_keys_of(db: Session, *, member_id: int) -> list[str]:
     return sorted(db.scalars(select(union(organizations, schools).subquery().c[0])))
 
 
-def _not_blocked_with(viewer_id: int) -> Any:
-    """Members with no block between them and the viewer, either way."""
-    return ~Member.id.in_(
-        select(Block.blocked_id)
-        .where(Block.blocker_id == viewer_id)
-        .union(select(Block.blocker_id).where(Block.blocked_id == viewer_id))
-    )
-
-
 def search_members(
     db: Session, *, viewer_id: int, terms: list[str], after: tuple[str, int] | None, limit: int
 ) -> list[Member]:
     """Members whose folded search text holds every term, by name, hiding members blocked either
     way; `limit + 1` at most."""
-    statement = select(Member).where(_not_blocked_with(viewer_id))
+    statement = select(Member).where(~blocked_either_way(viewer_id, Member.id))
     for term in terms:
         statement = statement.where(Member.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
     if after is not None:
@@ -138,11 +129,47 @@ def members_sharing_places(db: Session, *, member_id: int) -> list[tuple[str, st
     return rows
 
 
+def shared_places_with(
+    db: Session, *, member_id: int, others: Sequence[int]
+) -> dict[int, list[SharedPlace]]:
+    """For each of `others`, the places they and the member were at during overlapping years
+    (compared by year: months are often left out), by name; one query per kind of place."""
+    found: dict[int, list[SharedPlace]] = {other: [] for other in others}
+    if not others:
+        return found
+    for kind, entry, place, key in (
+        ("organization", Position, Organization, "organization_id"),
+        ("school", Education, School, "school_id"),
+    ):
+        mine = select(entry).where(entry.member_id == member_id).subquery()
+        theirs = select(entry).where(entry.member_id.in_(others)).subquery()
+        statement = (
+            select(
+                theirs.c.member_id,
+                place.name,
+                mine.c.start_year,
+                mine.c.end_year,
+                theirs.c.start_year,
+                theirs.c.end_year,
+            )
+            .join(mine, mine.c[key] == place.id)
+            .join(theirs, theirs.c[key] == place.id)
+            .where(
+                mine.c.start_year <= func.coalesce(theirs.c.end_year, 9999),
+                theirs.c.start_year <= func.coalesce(mine.c.end_year, 9999),
+            )
+            .order_by(place.name)
+        )
+        for other, name, a_start, a_end, b_start, b_end in db.execute(statement):
+            found[other].append(SharedPlace(kind, name, a_start, a_end, b_start, b_end))
+    return found
+
+
 def newest_members(db: Session, *, limit: int, excluding: int) -> list[Member]:
     return list(
         db.scalars(
             select(Member)
-            .where(Member.id != excluding, _not_blocked_with(excluding))
+            .where(Member.id != excluding, ~blocked_either_way(excluding, Member.id))
             .order_by(Member.created_at.desc(), Member.id.desc())
             .limit(limit)
         )

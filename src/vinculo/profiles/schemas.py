@@ -14,9 +14,11 @@ from vinculo.identity.models import (
     SECTOR_MAX,
 )
 from vinculo.identity.schemas import Locale, PersonName
+from vinculo.network.degrees import MemberView
+from vinculo.network.schemas import MemberSummary
+from vinculo.periods import YearMonth
 from vinculo.profiles.models import DEGREE_MAX, ORGANIZATION_NAME_MAX, SCHOOL_NAME_MAX, TITLE_MAX
-from vinculo.profiles.periods import YearMonth
-from vinculo.profiles.service import MemberView, ProfileView
+from vinculo.profiles.service import ProfileView
 from vinculo.schemas import Input, Output, Patch
 
 
@@ -114,31 +116,6 @@ class EducationOut(Output):
     start: str
     end: str | None
     current: bool
-
-
-class MemberSummary(Output):
-    id: int
-    name: str
-    headline: str
-    location: str
-    degree: int | None = Field(description="0 for yourself, 1–3, or null when out of network.")
-    mutual_count: int | None = Field(
-        default=None,
-        description="How many connections you share with the member, in lists that show it "
-        "(search results, connection lists, notifications); null elsewhere.",
-    )
-
-    @classmethod
-    def of(cls, view: MemberView) -> MemberSummary:
-        member = view.member
-        return cls(
-            id=member.id,
-            name=member.name,
-            headline=member.headline,
-            location=member.location,
-            degree=view.degree,
-            mutual_count=view.mutual_count,
-        )
 
 
 class MutualConnectionsOut(Output):

@@ -1,4 +1,5 @@
-"""Profile operations: view and edit a profile, its positions and education, search members."""
+"""Profiles: a member's profile as a viewer sees it, editing your own, its positions and education
+at shared organizations and schools, what two members' careers share, and member search."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from sqlalchemy.orm import Session
 from vinculo import clock
 from vinculo.errors import N_, Conflict, InvalidInput, NotFound
 from vinculo.identity.models import Member
-from vinculo.network import index as network_index
-from vinculo.network import repository as network
+from vinculo.identity.service import search_text_of
+from vinculo.network import degrees
+from vinculo.network.degrees import MemberView
 from vinculo.pagination import DEFAULT_LIMIT, Page, cut_page, decode_cursor
+from vinculo.periods import Period, YearMonth
+from vinculo.privacy.service import access_member
 from vinculo.profiles import repository
 from vinculo.profiles.models import (
     EDUCATION_PER_MEMBER,
@@ -22,15 +26,9 @@ from vinculo.profiles.models import (
     Organization,
     Position,
     School,
+    SharedPlace,
 )
-from vinculo.profiles.periods import Period, YearMonth
 from vinculo.text import fold, tidy
-
-
-class MemberNotFound(NotFound):
-    slug = "member-not-found"
-    title = N_("Member not found")
-    default_detail = N_("There is no member with this id, or you may not see them.")
 
 
 class EntryNotFound(NotFound):
@@ -49,16 +47,6 @@ class TooManyEntries(Conflict):
 class MutualConnections:
     count: int
     sample: Sequence[MemberView]
-
-
-@dataclass(frozen=True)
-class MemberView:
-    """A member as one viewer sees them: the degree between the two and what they share."""
-
-    member: Member
-    degree: int | None
-    # Connections the two share, where a list shows them (search results, connections, ...).
-    mutual_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,40 +81,17 @@ CAREERS: dict[CareerKind, Career] = {
 PROFILE_FIELDS = ("name", "headline", "location", "sector", "about", "locale")
 
 
-def access_member(db: Session, *, viewer: Member, member_id: int) -> Member:
-    """The one way to reach another member's profile: 404 when it is not there for this viewer."""
-    member = db.get(Member, member_id)
-    if member is None or (
-        member.id != viewer.id and network.is_blocked_either_way(db, a=viewer.id, b=member.id)
-    ):
-        raise MemberNotFound()
-    return member
-
-
 def view_profile(db: Session, *, viewer: Member, member_id: int) -> ProfileView:
+    """A member's profile as the viewer sees it: with the degree between the two and the
+    connections they share."""
     member = access_member(db, viewer=viewer, member_id=member_id)
     return ProfileView(
         member=member,
-        degree=degrees(db, viewer=viewer, member_ids=[member.id])[member.id],
+        degree=degrees.degrees(db, viewer_id=viewer.id, member_ids=[member.id])[member.id],
         mutual_connections=mutual_connections(db, viewer=viewer, member=member),
         positions=repository.entries_of(db, Position, member_id=member.id),
         education=repository.entries_of(db, Education, member_id=member.id),
     )
-
-
-def degrees(db: Session, *, viewer: Member, member_ids: Sequence[int]) -> dict[int, int | None]:
-    """The degree from `viewer` to each member: 0 for the viewer, 1 for a connection, 2 for a
-    connection's connection, None beyond (3rd degree comes with the graph engine)."""
-    return network_index.degrees(db, viewer_id=viewer.id, member_ids=member_ids)
-
-
-def views_of(db: Session, *, viewer: Member, members: Sequence[Member]) -> list[MemberView]:
-    """Members as the viewer sees them in a list: the degree badge and the connections shared,
-    both from the graph index, for the whole page at once."""
-    ids = [member.id for member in members]
-    found = degrees(db, viewer=viewer, member_ids=ids)
-    shared = network_index.mutual_counts(db, viewer_id=viewer.id, member_ids=ids)
-    return [MemberView(member, found[member.id], shared[member.id]) for member in members]
 
 
 def mutual_connections(
@@ -135,10 +100,10 @@ def mutual_connections(
     """How many connections the two share, and the first few of them by name."""
     if member.id == viewer.id:
         return MutualConnections(count=0, sample=())
-    count, shown = network_index.mutual_connections(
-        db, a=viewer.id, b=member.id, after=None, limit=sample
+    found = degrees.mutual_connections(
+        db, viewer=viewer, member_id=member.id, cursor=None, limit=sample
     )
-    return MutualConnections(count=count, sample=[MemberView(other, 1) for other in shown[:sample]])
+    return MutualConnections(count=found.count, sample=found.page.items)
 
 
 def update_profile(db: Session, *, member: Member, changes: Mapping[str, Any]) -> Member:
@@ -169,11 +134,6 @@ def refresh_search_text(db: Session, *, member: Member) -> None:
         headline=member.headline,
         places=repository.place_keys_of(db, member_id=member.id),
     )
-
-
-def search_text_of(*, name: str, headline: str, places: Sequence[str]) -> str:
-    """The folded text member search looks in."""
-    return " | ".join(part for part in (fold(name), fold(headline), *map(fold, places)) if part)
 
 
 def entries_of(db: Session, *, member: Member, kind: CareerKind) -> list[CareerEntry]:
@@ -255,13 +215,16 @@ def search_members(
         db, viewer_id=viewer.id, terms=fold(query).split(), after=after, limit=limit
     )
     page = cut_page(found, limit=limit, key=lambda member: (member.name_key, member.id))
-    return Page(items=views_of(db, viewer=viewer, members=page.items), next_cursor=page.next_cursor)
+    return Page(
+        items=degrees.views_of(db, viewer=viewer, members=page.items),
+        next_cursor=page.next_cursor,
+    )
 
 
 def newest_members(db: Session, *, viewer: Member, limit: int = 6) -> list[MemberView]:
     """Who joined the community last, as the viewer sees them."""
     members = repository.newest_members(db, limit=limit, excluding=viewer.id)
-    return views_of(db, viewer=viewer, members=members)
+    return degrees.views_of(db, viewer=viewer, members=members)
 
 
 def profile_completeness(
@@ -278,9 +241,30 @@ def profile_completeness(
     ]
 
 
-def shared_places(db: Session, *, member: Member) -> list[tuple[str, str, int, int]]:
+def places_of(db: Session, *, member: Member) -> list[tuple[str, str, int, int]]:
     """The member's organizations and schools with how many other members list them too."""
     return repository.members_sharing_places(db, member_id=member.id)
+
+
+def shared_places_with(
+    db: Session, *, member_id: int, others: Sequence[int]
+) -> dict[int, list[SharedPlace]]:
+    """For each of `others`, the organizations and schools where they and the member were during
+    overlapping years, with each one's years there."""
+    return repository.shared_places_with(db, member_id=member_id, others=others)
+
+
+def place_id(db: Session, *, kind: CareerKind, name: str) -> int:
+    """The id of the organization (positions) or school (education) with this name, created on
+    first use."""
+    place = repository.place_named(db, CAREERS[kind].place_model, name)  # type: ignore[type-var]
+    return int(place.id)
+
+
+def insert_entries(db: Session, *, kind: CareerKind, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Many positions or education entries at once (an import), without checks: the caller
+    checked them."""
+    repository.insert_entries(db, CAREERS[kind].model, rows)
 
 
 def _set_place(db: Session, career: Career, entry: CareerEntry, name: str) -> None:

@@ -18,12 +18,11 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vinculo.db import Database
+from vinculo.db import Database, ServiceSlot
 from vinculo.graph import GraphIndex
-from vinculo.identity.models import Member
+from vinculo.identity import repository as members
 from vinculo.suggestions import fitting, repository
 from vinculo.suggestions.ranking import ProfileIndex
 from vinculo.suggestions.reranking import Reranker
@@ -58,7 +57,7 @@ def build_profiles(db: Session) -> ProfileIndex:
             sector_of[member_id] = sector_id
         if location_id := locations.id_of(location):
             location_of[member_id] = location_id
-    size = int(db.scalar(select(func.max(Member.id))) or 0) + 1
+    size = members.highest_member_id(db) + 1
     return ProfileIndex.build(
         size, repository.affiliations(db), sectors=sector_of, locations=location_of
     )
@@ -184,6 +183,9 @@ class SuggestionEngine:
                 self._cache.popitem(last=False)
 
 
+# The process's suggestion engine, once `vinculo serve` (or a command) has made one.
+SUGGESTION_ENGINE: ServiceSlot[SuggestionEngine] = ServiceSlot("suggestion engine")
+
+
 def engine_of(db: Session) -> SuggestionEngine | None:
-    engine = db.info.get("suggestions")
-    return engine if isinstance(engine, SuggestionEngine) else None
+    return SUGGESTION_ENGINE.of(db)

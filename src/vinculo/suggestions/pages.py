@@ -9,8 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from vinculo.errors import VinculoError
-from vinculo.network.service import GraphIndexLoading
+from vinculo.network.degrees import GraphIndexLoading
 from vinculo.schemas import PathId
 from vinculo.suggestions import service
 from vinculo.suggestions.reasons import Words
@@ -51,12 +50,8 @@ def people_you_should_know(page: MemberPage) -> Response:
 
 @router.post("/network/suggestions/{member_id}/dismiss")
 def dismiss(member_id: PathId, page: MemberPage) -> Response:
-    try:
-        with page.db.begin_nested():
-            service.dismiss(page.db, member=page.member, dismissed_id=member_id)
-    except VinculoError:
-        # Nobody to dismiss (gone, or hidden by a block): the list is simply shown again.
-        pass
+    # Nobody to dismiss (gone, or hidden by a block): the list is simply shown again.
+    page.attempt(lambda: service.dismiss(page.db, member=page.member, dismissed_id=member_id))
     if page.request.query_params.get("from") == "network":
         return page.redirect("/network?done=dismissed")
     return page.redirect("/network/suggestions?done=dismissed")

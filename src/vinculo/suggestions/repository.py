@@ -1,5 +1,5 @@
-"""All SQL of suggestions: the careers and profiles the ranking reads, who must not be suggested
-to a member, and dismissals."""
+"""All SQL of suggestions: the careers and profiles the ranking reads, the names its reasons
+give, and dismissals."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, delete, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from vinculo.db import insert_new
 from vinculo.identity.models import Member
-from vinculo.network.models import Invitation
 from vinculo.profiles.models import Education, Organization, Position, School
 from vinculo.suggestions.models import SuggestionDismissal
 
@@ -71,40 +70,6 @@ def place_names(
         ):
             names["school", place_id] = name
     return names
-
-
-def members_by_id(db: Session, ids: Sequence[int]) -> dict[int, Member]:
-    if not ids:
-        return {}
-    return {member.id: member for member in db.scalars(select(Member).where(Member.id.in_(ids)))}
-
-
-def invitation_exclusions(
-    db: Session, *, member_id: int, now: datetime, cooldown_start: datetime
-) -> set[int]:
-    """Members an invitation keeps out of a member's suggestions: one still open either way (an
-    ignored one included: to its sender it looks pending), and those the member invited whose
-    invitation ended within the cooldown (withdrawn, ignored, reported or expired), counted as
-    the re-invitation rule counts it (`network.repository.last_closed_from`)."""
-    still_open = and_(Invitation.status.in_(("pending", "ignored")), Invitation.expires_at > now)
-    ended = case(
-        (Invitation.status == "withdrawn", Invitation.closed_at), else_=Invitation.expires_at
-    )
-    cooling = and_(
-        Invitation.sender_id == member_id,
-        or_(
-            Invitation.status.in_(("withdrawn", "ignored", "expired")),
-            and_(Invitation.status == "pending", Invitation.expires_at <= now),
-        ),
-        ended > cooldown_start,
-    )
-    statement = select(Invitation.sender_id, Invitation.recipient_id).where(
-        or_(Invitation.sender_id == member_id, Invitation.recipient_id == member_id),
-        or_(still_open, cooling),
-    )
-    return {
-        recipient if sender == member_id else sender for sender, recipient in db.execute(statement)
-    }
 
 
 def dismissed_ids(db: Session, *, member_id: int) -> set[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from vinculo.profiles.schemas import MemberSummary
+from vinculo.network.schemas import MemberSummary
 from vinculo.schemas import Output
 from vinculo.suggestions.service import SuggestionView
 

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from vinculo import clock
 from vinculo.errors import N_, NotFound
 from vinculo.graph import GraphIndex
+from vinculo.identity import repository as members
 from vinculo.identity.models import Member
-from vinculo.network import repository as network
+from vinculo.invitations import service as invitations
+from vinculo.network import degrees
+from vinculo.network.degrees import GraphIndexLoading, MemberView
 from vinculo.network.index import index_of
-from vinculo.network.service import GraphIndexLoading
-from vinculo.profiles.service import MemberNotFound, MemberView, access_member
-from vinculo.settings import get_settings
+from vinculo.privacy import service as privacy
+from vinculo.privacy.service import MemberNotFound
 from vinculo.suggestions import repository
 from vinculo.suggestions.engine import SuggestionEngine, engine_of
 from vinculo.suggestions.ranking import Suggestion, rank
@@ -47,13 +48,9 @@ def excluded_for(db: Session, *, member: Member) -> set[int]:
     """Who must not be suggested to a member, besides themselves and their connections: an open
     invitation either way, a block either way, a dismissal, and those whose invitation from the
     member ended within the re-invitation cooldown."""
-    now = clock.now()
-    cooldown = timedelta(days=get_settings().reinvite_cooldown_days)
     return (
-        repository.invitation_exclusions(
-            db, member_id=member.id, now=now, cooldown_start=now - cooldown
-        )
-        | network.blocked_ids_either_way(db, member_id=member.id)
+        invitations.kept_apart_from(db, member=member)
+        | privacy.hidden_from(db, member=member)
         | repository.dismissed_ids(db, member_id=member.id)
     )
 
@@ -98,29 +95,26 @@ def suggestions_for(
         db, member=member, limit=min(limit, MAX_SUGGESTIONS), graph=graph, engine=engine
     )
     named = _names_needed(ranked)
-    members = repository.members_by_id(db, [*(s.member for s in ranked), *named.members])
+    found = members.members_by_id(db, [*(s.member for s in ranked), *named.members])
     places = repository.place_names(
         db, organization_ids=named.organizations, school_ids=named.schools
     )
-    views = []
-    for suggestion in ranked:
-        other = members.get(suggestion.member)
-        if other is None:  # left the community since the index was built
-            continue
-        reasons = reasons_for(suggestion.signals, members=members, places=places, words=words)
-        views.append(
-            SuggestionView(
-                member=MemberView(
-                    other,
-                    2 if suggestion.signals.mutual_count else None,
-                    suggestion.signals.mutual_count,
-                ),
-                score=suggestion.score,
-                reasons=reasons,
-                note=note_for(suggestion.signals, members=members, places=places, words=words),
-            )
+    # Left out: members who left the community since the index was built.
+    shown = [suggestion for suggestion in ranked if suggestion.member in found]
+    badges = degrees.degrees(db, viewer_id=member.id, member_ids=[s.member for s in shown])
+    return [
+        SuggestionView(
+            member=MemberView(
+                found[suggestion.member],
+                badges[suggestion.member],
+                suggestion.signals.mutual_count,
+            ),
+            score=suggestion.score,
+            reasons=reasons_for(suggestion.signals, members=found, places=places, words=words),
+            note=note_for(suggestion.signals, members=found, places=places, words=words),
         )
-    return views
+        for suggestion in shown
+    ]
 
 
 @dataclass(frozen=True)
@@ -144,7 +138,7 @@ def _names_needed(ranked: Sequence[Suggestion]) -> _Named:
 
 def dismiss(db: Session, *, member: Member, dismissed_id: int) -> Member:
     """Do not suggest this member again (repeating it changes nothing)."""
-    other = access_member(db, viewer=member, member_id=dismissed_id)
+    other = privacy.access_member(db, viewer=member, member_id=dismissed_id)
     if other.id == member.id:
         raise MemberNotFound()
     repository.add_dismissal(db, member_id=member.id, dismissed_id=other.id, now=clock.now())

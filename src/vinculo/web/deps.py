@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -13,11 +13,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from vinculo.db import Database, on_commit
-from vinculo.errors import N_, NotAuthenticated
+from vinculo.errors import N_, NotAuthenticated, VinculoError
 from vinculo.i18n import choose_locale, translations
 from vinculo.identity import service as identity
 from vinculo.identity.models import Member
-from vinculo.network import service as network
+from vinculo.notifications import service as notifications
 from vinculo.settings import get_settings
 from vinculo.web.security import (
     CSRF_COOKIE,
@@ -31,6 +31,7 @@ from vinculo.web.security import (
 from vinculo.web.templating import language_context, render
 
 ResponseT = TypeVar("ResponseT", bound=Response)
+T = TypeVar("T")
 
 LANGUAGE_COOKIE = "vinculo_lang"
 
@@ -145,9 +146,19 @@ class Page:
         if self.viewer is not None:
             # The header of every member's page shows it: one count, by the indexed member id.
             context.setdefault(
-                "unread_notifications", network.unread_notifications(self.db, member=self.viewer)
+                "unread_notifications", notifications.unread_count(self.db, member=self.viewer)
             )
         return context
+
+    def attempt(self, action: Callable[[], T]) -> T | VinculoError:
+        """Run a service call that may refuse, in a savepoint: a refusal undoes whatever the call
+        wrote and comes back, to be shown on the page; the rest of the request goes on. The one
+        way pages handle a refusal they show (any other error ends the request as usual)."""
+        try:
+            with self.db.begin_nested():
+                return action()
+        except VinculoError as error:
+            return error
 
     def render(self, template: str, *, status_code: int = 200, **values: Any) -> HTMLResponse:
         body = render(template, self.context(**values))

@@ -1,4 +1,5 @@
-"""Pages of the site as a whole: home, the explanations of problem types, the API reference."""
+"""Pages of the site as a whole: the explanations of problem types, the API reference, and the
+health check."""
 
 from __future__ import annotations
 
@@ -9,35 +10,11 @@ from fastapi.responses import JSONResponse, Response
 
 from vinculo.db import ping
 from vinculo.errors import registered_errors
-from vinculo.network import service as network
-from vinculo.profiles import service as profiles
 from vinculo.web.deps import AnyPage, DbSession
 from vinculo.web.problems import HTTP_PROBLEMS
 from vinculo.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-
-
-@router.get("/")
-def home(page: AnyPage) -> Response:
-    if page.viewer is None:
-        return page.render("home_visitor.html")
-    member = page.viewer
-    positions = profiles.entries_of(page.db, member=member, kind="positions")
-    education = profiles.entries_of(page.db, member=member, kind="education")
-    return page.render(
-        "home_member.html",
-        positions=positions,
-        checklist=profiles.profile_completeness(
-            member, has_position=bool(positions), has_education=bool(education)
-        ),
-        shared_places=profiles.shared_places(page.db, member=member),
-        newest=profiles.newest_members(page.db, viewer=member),
-        connections=network.connection_count(page.db, member_id=member.id),
-        invitations=network.invitations_of(
-            page.db, member=member, box="received", cursor=None, limit=3
-        ),
-    )
 
 
 @router.get("/problems/{slug}")

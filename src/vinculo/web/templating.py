@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from vinculo import i18n
-from vinculo.profiles.periods import Period
+from vinculo.periods import Period
 
 environment = Environment(
     loader=PackageLoader("vinculo.web", "templates"),

@@ -1,0 +1,316 @@
+"""All SQL of invitations: the life cycle's conditional updates, the lists, and the counts the
+policies read (weekly caps, acceptance, reports, the re-invitation cooldown)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from vinculo.db import ordered_pair
+from vinculo.invitations.models import (
+    AWAITING_ANSWER,
+    OPEN_TO_SENDER,
+    UNSUCCESSFUL,
+    Invitation,
+    InvitationStatus,
+)
+
+PENDING = InvitationStatus.PENDING
+
+
+def add_invitation(db: Session, invitation: Invitation) -> Invitation:
+    db.add(invitation)
+    db.flush()
+    return invitation
+
+
+def invitation_by_id(db: Session, invitation_id: int) -> Invitation | None:
+    return db.get(Invitation, invitation_id, populate_existing=True)
+
+
+def pending_between(db: Session, a: int, b: int) -> Invitation | None:
+    """The pending invitation of the pair, either way (there is at most one)."""
+    low, high = ordered_pair(a, b)
+    return db.scalar(
+        select(Invitation).where(
+            Invitation.low_id == low, Invitation.high_id == high, Invitation.status == PENDING
+        )
+    )
+
+
+def open_invitation(
+    db: Session,
+    *,
+    sender_id: int,
+    recipient_id: int,
+    statuses: Sequence[InvitationStatus],
+    now: datetime,
+) -> Invitation | None:
+    """The sender's unexpired invitation to the recipient in one of these statuses, if any."""
+    return db.scalar(
+        select(Invitation)
+        .where(
+            Invitation.sender_id == sender_id,
+            Invitation.recipient_id == recipient_id,
+            Invitation.status.in_(statuses),
+            Invitation.expires_at > now,
+        )
+        .order_by(Invitation.id.desc())
+        .limit(1)
+    )
+
+
+def count_open_invitations(db: Session, *, member_id: int, box: str, now: datetime) -> int:
+    """How many invitations wait for the member's answer (received), or look pending to the member
+    who sent them (sent: an ignored one still does)."""
+    if box == "received":
+        condition = and_(
+            Invitation.recipient_id == member_id, Invitation.status.in_(AWAITING_ANSWER)
+        )
+    else:
+        condition = and_(Invitation.sender_id == member_id, Invitation.status.in_(OPEN_TO_SENDER))
+    return int(db.scalar(select(func.count()).where(condition, Invitation.expires_at > now)) or 0)
+
+
+def close_open(
+    db: Session,
+    *,
+    invitation_id: int,
+    status: InvitationStatus,
+    now: datetime,
+    reported: bool = False,
+    open_statuses: Sequence[InvitationStatus] = AWAITING_ANSWER,
+) -> bool:
+    """Move one invitation out of the open statuses; False when it no longer was open (someone
+    else won). A report, once made, stays on the invitation."""
+    values: dict[str, Any] = {"status": status, "closed_at": now}
+    if reported:
+        values["reported"] = True
+    if status == InvitationStatus.IGNORED:
+        values["ignored_at"] = now
+    result = db.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation_id,
+            Invitation.status.in_(open_statuses),
+            Invitation.expires_at > now,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def close_from(
+    db: Session, *, sender_id: int, recipient_id: int, status: InvitationStatus, now: datetime
+) -> None:
+    """Close every open invitation from the sender to the recipient (a block).
+
+    Open means open as its sender sees it, unless it is being ignored: closing an ignored
+    invitation any other way (withdrawn) keeps its `ignored_at`. One past its expiry is already
+    expired, and stays as it is."""
+    values: dict[str, Any] = {"status": status, "closed_at": now}
+    open_statuses: Sequence[InvitationStatus] = OPEN_TO_SENDER
+    if status == InvitationStatus.IGNORED:
+        values["ignored_at"] = now
+        open_statuses = AWAITING_ANSWER
+    db.execute(
+        update(Invitation)
+        .where(
+            Invitation.sender_id == sender_id,
+            Invitation.recipient_id == recipient_id,
+            Invitation.status.in_(open_statuses),
+            Invitation.expires_at > now,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_pair_accepted(db: Session, *, a: int, b: int, now: datetime) -> None:
+    """Once connected, no invitation between the two stays open (an ignored one included)."""
+    low, high = ordered_pair(a, b)
+    db.execute(
+        update(Invitation)
+        .where(
+            Invitation.low_id == low,
+            Invitation.high_id == high,
+            Invitation.status.in_(OPEN_TO_SENDER),
+            Invitation.expires_at > now,
+        )
+        .values(status=InvitationStatus.ACCEPTED, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def invitations(
+    db: Session, *, member_id: int, box: str, now: datetime, after: int | None, limit: int
+) -> list[Invitation]:
+    """A member's received or sent invitations, newest first; `limit + 1` at most.
+
+    Received: what is still waiting for an answer (pending and not expired). Sent: all of them."""
+    statement = select(Invitation)
+    if box == "received":
+        statement = statement.where(
+            Invitation.recipient_id == member_id,
+            Invitation.status.in_(AWAITING_ANSWER),
+            Invitation.expires_at > now,
+        )
+    else:
+        statement = statement.where(Invitation.sender_id == member_id)
+    if after is not None:
+        statement = statement.where(Invitation.id < after)
+    return list(db.scalars(statement.order_by(Invitation.id.desc()).limit(limit + 1)))
+
+
+def sent_since(db: Session, *, sender_id: int, since: datetime) -> tuple[int, datetime | None]:
+    count, oldest = db.execute(
+        select(func.count(), func.min(Invitation.created_at)).where(
+            Invitation.sender_id == sender_id, Invitation.created_at >= since
+        )
+    ).one()
+    return int(count), oldest
+
+
+def answered_by_others(db: Session, *, sender_id: int) -> tuple[int, int]:
+    """How many of the sender's invitations were answered, and how many of those accepted. An
+    ignored invitation its sender withdrew afterwards is still an answer."""
+    accepted = Invitation.status == InvitationStatus.ACCEPTED
+    answered, yes = db.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((accepted, 1), else_=0)), 0),
+        ).where(
+            Invitation.sender_id == sender_id,
+            or_(accepted, Invitation.ignored_at.is_not(None)),
+        )
+    ).one()
+    return int(answered), int(yes)
+
+
+def reports_since(db: Session, *, sender_id: int, since: datetime) -> int:
+    """How many of the sender's invitations were reported since then. A report dates from when it
+    was made (`ignored_at`), not from `closed_at`, which a later withdrawal by the sender moves."""
+    return int(
+        db.scalar(
+            select(func.count()).where(
+                Invitation.sender_id == sender_id,
+                Invitation.reported.is_(True),
+                func.coalesce(Invitation.ignored_at, Invitation.closed_at) >= since,
+            )
+        )
+        or 0
+    )
+
+
+def _ended_without_connection(now: datetime) -> ColumnElement[bool]:
+    """Ended without a connection, as its sender saw it: withdrawn, ignored (or reported),
+    expired, or still pending past its expiry."""
+    return or_(
+        Invitation.status.in_(UNSUCCESSFUL),
+        and_(Invitation.status == PENDING, Invitation.expires_at <= now),
+    )
+
+
+def _ended_at() -> ColumnElement[datetime]:
+    """When it ended as its sender saw it: a withdrawal when it happened; an ignore, a report or
+    an expiry at the expiry time (an ignore is silent until then)."""
+    return case(
+        (Invitation.status == InvitationStatus.WITHDRAWN, Invitation.closed_at),
+        else_=Invitation.expires_at,
+    )
+
+
+def last_ended_from(
+    db: Session, *, sender_id: int, recipient_id: int, now: datetime
+) -> datetime | None:
+    """When the sender's latest invitation to the recipient that ended without a connection
+    ended: the start of the re-invitation cooldown."""
+    last: datetime | None = db.scalar(
+        select(func.max(_ended_at())).where(
+            Invitation.sender_id == sender_id,
+            Invitation.recipient_id == recipient_id,
+            _ended_without_connection(now),
+        )
+    )
+    return last
+
+
+def kept_apart_from(
+    db: Session, *, member_id: int, now: datetime, cooldown_start: datetime
+) -> set[int]:
+    """The members an invitation keeps out of this member's suggestions: one still open either
+    way (an ignored one included: to its sender it looks pending), and those the member invited
+    whose invitation ended within the re-invitation cooldown, counted as `last_ended_from` counts
+    it."""
+    still_open = and_(Invitation.status.in_(OPEN_TO_SENDER), Invitation.expires_at > now)
+    cooling = and_(
+        Invitation.sender_id == member_id,
+        _ended_without_connection(now),
+        _ended_at() > cooldown_start,
+    )
+    statement = select(Invitation.sender_id, Invitation.recipient_id).where(
+        or_(Invitation.sender_id == member_id, Invitation.recipient_id == member_id),
+        or_(still_open, cooling),
+    )
+    return {
+        recipient if sender == member_id else sender for sender, recipient in db.execute(statement)
+    }
+
+
+def ignored_open_from(db: Session, *, sender_id: int, recipient_id: int, now: datetime) -> bool:
+    """Whether the sender has an ignored invitation to the recipient that still looks pending."""
+    return bool(
+        db.scalar(
+            select(
+                exists().where(
+                    Invitation.sender_id == sender_id,
+                    Invitation.recipient_id == recipient_id,
+                    Invitation.status == InvitationStatus.IGNORED,
+                    Invitation.expires_at > now,
+                )
+            )
+        )
+    )
+
+
+def expire_pending(db: Session, *, now: datetime) -> int:
+    result = db.execute(
+        update(Invitation)
+        .where(Invitation.status == PENDING, Invitation.expires_at <= now)
+        .values(status=InvitationStatus.EXPIRED, closed_at=Invitation.expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def due_reminders(
+    db: Session, *, sent_before: datetime, now: datetime, limit: int
+) -> list[Invitation]:
+    return list(
+        db.scalars(
+            select(Invitation)
+            .where(
+                Invitation.status == PENDING,
+                Invitation.reminded_at.is_(None),
+                Invitation.created_at <= sent_before,
+                Invitation.expires_at > now,
+            )
+            .order_by(Invitation.id)
+            .limit(limit)
+        )
+    )
+
+
+def mark_reminded(db: Session, *, invitation_id: int, now: datetime) -> bool:
+    result = db.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation_id, Invitation.reminded_at.is_(None))
+        .values(reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

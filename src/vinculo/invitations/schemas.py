@@ -1,0 +1,93 @@
+"""The invitations API's input and output."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, StringConstraints
+
+from vinculo.db import ID_MAX
+from vinculo.identity.models import EMAIL_MAX
+from vinculo.invitations.links import Link
+from vinculo.invitations.models import NOTE_MAX, InvitationStatus
+from vinculo.invitations.service import InvitationView
+from vinculo.network.schemas import MemberSummary
+from vinculo.schemas import Input, Output
+
+
+class InvitationIn(Input):
+    to: int = Field(ge=1, le=ID_MAX, description="The id of the member to invite.")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX)] = Field(
+        default="", description="Why you want to connect; strongly encouraged."
+    )
+    email: Annotated[str, StringConstraints(max_length=EMAIL_MAX)] | None = Field(
+        default=None,
+        description="The member's email, if you know it: members who accept invitations only "
+        "from people who know their email require it.",
+    )
+
+
+class SharedPlaceOut(Output):
+    kind: Literal["organization", "school"]
+    name: str
+    start_year: int
+    end_year: int | None
+    other_start_year: int
+    other_end_year: int | None
+
+
+class LinkOut(Output):
+    """What the two members share: mutual connections and places at overlapping times."""
+
+    mutual_connections: int
+    mutual_sample: list[MemberSummary]
+    shared_places: list[SharedPlaceOut]
+
+    @classmethod
+    def of(cls, link: Link) -> LinkOut:
+        return cls(
+            mutual_connections=link.mutual_count,
+            mutual_sample=[MemberSummary.of(view) for view in link.mutual_sample],
+            shared_places=[SharedPlaceOut(**place._asdict()) for place in link.places],
+        )
+
+
+class InvitationOut(Output):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: int
+    from_: int = Field(alias="from", description="The sender's member id.")
+    to: int
+    note: str
+    status: InvitationStatus = Field(
+        description="As you see it: a sender sees an ignored invitation as pending until expiry."
+    )
+    created_at: datetime
+    expires_at: datetime
+    sender: MemberSummary
+    recipient: MemberSummary
+    link: LinkOut | None = Field(
+        default=None, description="For received invitations: what you share with the sender."
+    )
+
+    @classmethod
+    def of(cls, view: InvitationView) -> InvitationOut:
+        invitation = view.invitation
+        return cls(
+            id=invitation.id,
+            from_=invitation.sender_id,
+            to=invitation.recipient_id,
+            note=invitation.note,
+            status=view.status,
+            created_at=invitation.created_at,
+            expires_at=invitation.expires_at,
+            sender=MemberSummary.of(view.sender),
+            recipient=MemberSummary.of(view.recipient),
+            link=LinkOut.of(view.link) if view.link is not None else None,
+        )
+
+
+class InvitationPage(Output):
+    items: list[InvitationOut]
+    next_cursor: str | None

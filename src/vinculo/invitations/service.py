@@ -1,0 +1,429 @@
+"""The invitation life cycle: send, accept, ignore, report, withdraw; what each member sees of an
+invitation; and where a viewer stands with another member.
+
+Every change of an invitation is one conditional update of an open row (`close_open`): when two
+actions race, exactly one finds the row open and wins; the other gets a 409. Expiry applies on
+every read; the sweep (`sweep.py`) only makes it visible in the table and sends reminders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from vinculo import clock
+from vinculo.db import lock_members, ordered_pair
+from vinculo.errors import N_, Conflict, InvalidInput, NotFound
+from vinculo.identity import repository as members
+from vinculo.identity.models import Member
+from vinculo.invitations import policies, repository
+from vinculo.invitations.links import Link, links_with
+from vinculo.invitations.models import (
+    AWAITING_ANSWER,
+    NOTE_MAX,
+    OPEN_TO_SENDER,
+    Invitation,
+    InvitationStatus,
+)
+from vinculo.network import degrees
+from vinculo.network import service as network
+from vinculo.network.degrees import MemberView
+from vinculo.notifications import service as notifications
+from vinculo.pagination import Page, cut_page, decode_cursor
+from vinculo.privacy import service as privacy
+from vinculo.settings import get_settings
+
+Box = Literal["received", "sent"]
+Role = Literal["sender", "recipient"]
+
+
+class InvitationNotFound(NotFound):
+    slug = "invitation-not-found"
+    title = N_("Invitation not found")
+    default_detail = N_("There is no such invitation, or it is not yours to act on.")
+
+
+class InvitationNotPending(Conflict):
+    slug = "invitation-not-pending"
+    title = N_("Invitation no longer pending")
+    default_detail = N_("This invitation was already answered, withdrawn or has expired.")
+
+
+class AlreadyConnected(Conflict):
+    slug = "already-connected"
+    title = N_("Already connected")
+    default_detail = N_("You are already connected with this member.")
+
+
+class AlreadyInvited(Conflict):
+    slug = "already-invited"
+    title = N_("Invitation already pending")
+    default_detail = N_("You already invited this member; wait for their answer.")
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """An invitation as one of its two members sees it: the status as they see it (the sender
+    never sees "ignored"), both members with their degree from the viewer (the other one with the
+    connections the two share), and, for its recipient where asked, the link with the sender."""
+
+    invitation: Invitation
+    status: InvitationStatus
+    sender: MemberView
+    recipient: MemberView
+    link: Link | None = None
+
+    def other(self, viewer: Member) -> MemberView:
+        return self.sender if self.recipient.member.id == viewer.id else self.recipient
+
+
+# Access
+
+
+def access_invitation(
+    db: Session, *, invitation_id: int, viewer: Member, role: Role | None = None
+) -> Invitation:
+    """The one way to reach an invitation: its sender's or its recipient's (only the one with
+    `role`, when given), else 404."""
+    invitation = repository.invitation_by_id(db, invitation_id)
+    if invitation is None:
+        raise InvitationNotFound()
+    allowed = {"sender": invitation.sender_id, "recipient": invitation.recipient_id}
+    if viewer.id not in ([allowed[role]] if role else allowed.values()):
+        raise InvitationNotFound()
+    return invitation
+
+
+def status_seen_by(invitation: Invitation, *, viewer_id: int, now: datetime) -> InvitationStatus:
+    """The status a member sees: expiry applies on read; an ignore stays silent to the sender."""
+    status = invitation.status
+    if status in OPEN_TO_SENDER and invitation.expires_at <= now:
+        return InvitationStatus.EXPIRED
+    if status == InvitationStatus.IGNORED and viewer_id == invitation.sender_id:
+        return InvitationStatus.PENDING
+    return status
+
+
+# The life cycle
+
+
+def send_invitation(
+    db: Session, *, sender: Member, to: int, note: str = "", email: str | None = None
+) -> InvitationView:
+    """Invite `to` to connect. When `to` already invited the sender, the two connect at once and
+    the new invitation is answered "accepted"."""
+    now = clock.now()
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise InvalidInput.for_field(
+            "note", N_("At most %(max_length)s characters."), max_length=NOTE_MAX
+        )
+    if to == sender.id:
+        raise InvalidInput.for_field("to", N_("You cannot invite yourself."))
+    # Take turns first, then look: a block committed while we waited must be seen.
+    lock_members(db, (sender.id, to))
+    recipient = privacy.access_member(db, viewer=sender, member_id=to)
+
+    if network.is_connected(db, a=sender.id, b=recipient.id):
+        raise AlreadyConnected()
+    pending = repository.pending_between(db, sender.id, recipient.id)
+    if pending is not None and pending.expires_at > now and pending.sender_id == sender.id:
+        raise AlreadyInvited()
+    if repository.ignored_open_from(db, sender_id=sender.id, recipient_id=recipient.id, now=now):
+        raise AlreadyInvited()
+    if pending is not None and pending.expires_at > now:
+        # They invited us first: this invitation answers theirs.
+        return _connect_crossing(db, sender=sender, recipient=recipient, theirs=pending, note=note)
+    ignored = repository.open_invitation(
+        db,
+        sender_id=recipient.id,
+        recipient_id=sender.id,
+        statuses=(InvitationStatus.IGNORED,),
+        now=now,
+    )
+    if ignored is not None:
+        # We ignored theirs, but to them it still looks pending: answer it the same way, or they
+        # would see our invitation next to their "pending" one and learn of the ignore.
+        return _connect_crossing(db, sender=sender, recipient=recipient, theirs=ignored, note=note)
+
+    policies.refuse_during_cooldown(db, sender=sender, recipient=recipient, now=now)
+    knows_email = email is not None and email.strip().lower() == recipient.email
+    policies.refuse_by_who_can_invite(
+        db, sender=sender, recipient=recipient, knows_email=knows_email, now=now
+    )
+    policies.refuse_over_weekly_cap(db, sender=sender, now=now)
+    if pending is not None:
+        # A pending row past its expiry: expired now, so that the pair's slot is free.
+        repository.expire_pending(db, now=now)
+
+    invitation = _add(db, sender=sender, recipient=recipient, note=note, now=now)
+    notifications.notify(
+        db,
+        member_id=recipient.id,
+        kind="invitation_received",
+        actor_id=sender.id,
+        invitation_id=invitation.id,
+    )
+    return _views(db, [invitation], viewer=sender)[0]
+
+
+def place_invitation(
+    db: Session, *, sender: Member, recipient: Member, note: str, sent_at: datetime
+) -> Invitation:
+    """A pending invitation sent at `sent_at`, with its notification, as a community being built
+    (the demo) has it; no policy is asked, as none would refuse it."""
+    invitation = _add(db, sender=sender, recipient=recipient, note=note, now=sent_at)
+    notifications.notify(
+        db,
+        member_id=recipient.id,
+        kind="invitation_received",
+        actor_id=sender.id,
+        invitation_id=invitation.id,
+        at=sent_at,
+    )
+    return invitation
+
+
+def _add(
+    db: Session,
+    *,
+    sender: Member,
+    recipient: Member,
+    note: str,
+    now: datetime,
+    status: InvitationStatus = InvitationStatus.PENDING,
+) -> Invitation:
+    low, high = ordered_pair(sender.id, recipient.id)
+    return repository.add_invitation(
+        db,
+        Invitation(
+            sender_id=sender.id,
+            recipient_id=recipient.id,
+            low_id=low,
+            high_id=high,
+            note=note,
+            status=status,
+            reported=False,
+            created_at=now,
+            expires_at=now + timedelta(days=get_settings().invitation_days),
+            closed_at=None if status == InvitationStatus.PENDING else now,
+        ),
+    )
+
+
+def _connect_crossing(
+    db: Session, *, sender: Member, recipient: Member, theirs: Invitation, note: str
+) -> InvitationView:
+    now = clock.now()
+    if not repository.close_open(
+        db,
+        invitation_id=theirs.id,
+        status=InvitationStatus.ACCEPTED,
+        now=now,
+        open_statuses=OPEN_TO_SENDER,
+    ):
+        raise InvitationNotPending()
+    ours = _add(
+        db,
+        sender=sender,
+        recipient=recipient,
+        note=note,
+        now=now,
+        status=InvitationStatus.ACCEPTED,
+    )
+    _connect(db, a=sender.id, b=recipient.id, now=now)
+    notifications.notify(
+        db,
+        member_id=recipient.id,
+        kind="invitation_accepted",
+        actor_id=sender.id,
+        invitation_id=theirs.id,
+    )
+    return _views(db, [ours], viewer=sender)[0]
+
+
+def _connect(db: Session, *, a: int, b: int, now: datetime) -> None:
+    network.connect(db, a=a, b=b, now=now)
+    repository.mark_pair_accepted(db, a=a, b=b, now=now)
+
+
+def accept_invitation(db: Session, *, invitation_id: int, by: Member) -> InvitationView:
+    invitation = access_invitation(db, invitation_id=invitation_id, viewer=by, role="recipient")
+    sender = privacy.access_member(db, viewer=by, member_id=invitation.sender_id)
+    lock_members(db, (sender.id, by.id))
+    now = clock.now()
+    if status_seen_by(invitation, viewer_id=by.id, now=now) != InvitationStatus.PENDING:
+        raise InvitationNotPending()
+    if not repository.close_open(
+        db, invitation_id=invitation.id, status=InvitationStatus.ACCEPTED, now=now
+    ):
+        raise InvitationNotPending()
+    _connect(db, a=sender.id, b=by.id, now=now)
+    notifications.notify(
+        db,
+        member_id=sender.id,
+        kind="invitation_accepted",
+        actor_id=by.id,
+        invitation_id=invitation.id,
+    )
+    db.refresh(invitation)
+    return _views(db, [invitation], viewer=by)[0]
+
+
+def ignore_invitation(db: Session, *, invitation_id: int, by: Member) -> InvitationView:
+    """Silently decline: the sender keeps seeing "pending" until the invitation expires."""
+    return _close(
+        db, invitation_id=invitation_id, by=by, role="recipient", status=InvitationStatus.IGNORED
+    )
+
+
+def report_invitation(db: Session, *, invitation_id: int, by: Member) -> InvitationView:
+    """ "I don't know this person": ignore it, and count it against the sender."""
+    return _close(
+        db,
+        invitation_id=invitation_id,
+        by=by,
+        role="recipient",
+        status=InvitationStatus.IGNORED,
+        reported=True,
+    )
+
+
+def withdraw_invitation(db: Session, *, invitation_id: int, by: Member) -> InvitationView:
+    """Withdraw your invitation. One the recipient ignored still looks pending to you, and is
+    withdrawn the same way: a refusal here would tell you it had been ignored."""
+    return _close(
+        db,
+        invitation_id=invitation_id,
+        by=by,
+        role="sender",
+        status=InvitationStatus.WITHDRAWN,
+        open_statuses=OPEN_TO_SENDER,
+    )
+
+
+def _close(
+    db: Session,
+    *,
+    invitation_id: int,
+    by: Member,
+    role: Role,
+    status: InvitationStatus,
+    reported: bool = False,
+    open_statuses: Sequence[InvitationStatus] = AWAITING_ANSWER,
+) -> InvitationView:
+    invitation = access_invitation(db, invitation_id=invitation_id, viewer=by, role=role)
+    if not repository.close_open(
+        db,
+        invitation_id=invitation.id,
+        status=status,
+        now=clock.now(),
+        reported=reported,
+        open_statuses=open_statuses,
+    ):
+        raise InvitationNotPending()
+    db.refresh(invitation)
+    return _views(db, [invitation], viewer=by)[0]
+
+
+def close_for_block(db: Session, *, blocker_id: int, blocked_id: int, now: datetime) -> None:
+    """A block cancels the invitations between the two: the blocker's are withdrawn; the blocked
+    member's are ignored, so that, to them, theirs still looks pending until it expires."""
+    repository.close_from(
+        db,
+        sender_id=blocker_id,
+        recipient_id=blocked_id,
+        status=InvitationStatus.WITHDRAWN,
+        now=now,
+    )
+    repository.close_from(
+        db, sender_id=blocked_id, recipient_id=blocker_id, status=InvitationStatus.IGNORED, now=now
+    )
+
+
+# Reading
+
+
+def invitation_of(db: Session, *, invitation_id: int, viewer: Member) -> InvitationView:
+    """One invitation, for its sender or its recipient (who sees the link with the sender)."""
+    invitation = access_invitation(db, invitation_id=invitation_id, viewer=viewer)
+    return _views(db, [invitation], viewer=viewer, with_links=True)[0]
+
+
+def invitations_of(
+    db: Session, *, member: Member, box: Box, cursor: str | None, limit: int, links: bool = True
+) -> Page[InvitationView]:
+    """Received invitations waiting for an answer (with the link with each sender, unless
+    `links` is false), or every sent one, newest first."""
+    after = int(decode_cursor(cursor, shape=(int,))[0]) if cursor else None
+    rows = repository.invitations(
+        db, member_id=member.id, box=box, now=clock.now(), after=after, limit=limit
+    )
+    page = cut_page(rows, limit=limit, key=lambda invitation: (invitation.id,))
+    return Page(
+        items=_views(db, page.items, viewer=member, with_links=links and box == "received"),
+        next_cursor=page.next_cursor,
+    )
+
+
+def _views(
+    db: Session, invitations: Sequence[Invitation], *, viewer: Member, with_links: bool = False
+) -> list[InvitationView]:
+    """Invitations as the viewer sees them, for a whole list in a few queries: both members with
+    their degree, the members the viewer invited with the connections the two share, and, where
+    asked, the link with each member who invited the viewer."""
+    now = clock.now()
+    found = members.members_by_id(
+        db, sorted({i.sender_id for i in invitations} | {i.recipient_id for i in invitations})
+    )
+    views = {
+        view.member.id: view
+        for view in degrees.views_of(
+            db, viewer=viewer, members=list(found.values()), with_mutual_count=False
+        )
+    }
+    invited = [found[i.recipient_id] for i in invitations if i.sender_id == viewer.id]
+    views.update(
+        (view.member.id, view) for view in degrees.views_of(db, viewer=viewer, members=invited)
+    )
+    senders = sorted({i.sender_id for i in invitations if i.recipient_id == viewer.id})
+    links = links_with(db, viewer=viewer, others=senders) if with_links and senders else {}
+    return [
+        InvitationView(
+            invitation,
+            status_seen_by(invitation, viewer_id=viewer.id, now=now),
+            views[invitation.sender_id],
+            views[invitation.recipient_id],
+            links.get(invitation.sender_id) if invitation.recipient_id == viewer.id else None,
+        )
+        for invitation in invitations
+    ]
+
+
+@dataclass(frozen=True)
+class InvitationCounts:
+    received: int  # waiting for your answer
+    sent: int  # pending, as you see them
+
+
+def invitation_counts(db: Session, *, member: Member) -> InvitationCounts:
+    now = clock.now()
+    return InvitationCounts(
+        received=repository.count_open_invitations(
+            db, member_id=member.id, box="received", now=now
+        ),
+        sent=repository.count_open_invitations(db, member_id=member.id, box="sent", now=now),
+    )
+
+
+def kept_apart_from(db: Session, *, member: Member) -> set[int]:
+    """The members an invitation keeps out of this member's suggestions: an open one either way,
+    or one from the member that ended within the re-invitation cooldown."""
+    now = clock.now()
+    return repository.kept_apart_from(
+        db, member_id=member.id, now=now, cooldown_start=policies.cooldown_start(now)
+    )

@@ -1,0 +1,219 @@
+"""How far members are from each other: degrees (the badge on every member shown), mutual
+connections, the 2nd-degree network and paths.
+
+One producer of degrees: the graph index (`network.index`). Where a process has none, or a unit
+of work has just changed connections the index learns of only at commit, the same questions are
+answered in SQL (`repository.degrees_from`, `repository.mutual_counts`), with the same answers:
+0 for oneself, 1 to 3, None beyond (out of network)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from vinculo.errors import N_, VinculoError
+from vinculo.identity.models import Member
+from vinculo.network import repository
+from vinculo.network.index import graph_for_reading, index_of
+from vinculo.pagination import Page, cut_page, decode_cursor
+from vinculo.privacy import service as privacy
+
+
+class GraphIndexLoading(VinculoError):
+    status = 503
+    slug = "graph-index-loading"
+    title = N_("The network is loading")
+    default_detail = N_("The network index is being built; try again in a moment.")
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A member as one viewer sees them: the degree between the two and, where a list shows it,
+    how many connections they share."""
+
+    member: Member
+    degree: int | None
+    mutual_count: int | None = None
+
+
+def degrees(db: Session, *, viewer_id: int, member_ids: Sequence[int]) -> dict[int, int | None]:
+    """The degree from the viewer to each member: 0, 1, 2, 3, or None beyond."""
+    graph = graph_for_reading(db)
+    if graph is None:
+        return repository.degrees_from(db, viewer_id=viewer_id, member_ids=member_ids)
+    return graph.degrees(viewer_id, list(member_ids))
+
+
+def mutual_counts(db: Session, *, viewer_id: int, member_ids: Sequence[int]) -> dict[int, int]:
+    """How many connections the viewer shares with each member (none with themselves), for a
+    whole list at once."""
+    graph = graph_for_reading(db)
+    if graph is None:
+        return repository.mutual_counts(db, viewer_id=viewer_id, member_ids=member_ids)
+    return graph.mutual_counts(viewer_id, list(member_ids))
+
+
+def mutual_connection_ids(db: Session, *, a: int, b: int) -> list[int]:
+    """The connections two members share, ascending."""
+    graph = graph_for_reading(db)
+    if graph is None:
+        return repository.mutual_connection_ids(db, a=a, b=b)
+    ids: list[int] = graph.mutual_connections(a, b).tolist()
+    return ids
+
+
+def views_of(
+    db: Session, *, viewer: Member, members: Sequence[Member], with_mutual_count: bool = True
+) -> list[MemberView]:
+    """Members as the viewer sees them in a list: the degree badge and, unless not wanted, the
+    connections shared, for the whole list at once."""
+    ids = [member.id for member in members]
+    found = degrees(db, viewer_id=viewer.id, member_ids=ids)
+    shared = mutual_counts(db, viewer_id=viewer.id, member_ids=ids) if with_mutual_count else {}
+    return [MemberView(member, found[member.id], shared.get(member.id)) for member in members]
+
+
+def view_of(db: Session, *, viewer: Member, member: Member) -> MemberView:
+    """One member as the viewer sees them, with the degree only."""
+    return views_of(db, viewer=viewer, members=[member], with_mutual_count=False)[0]
+
+
+@dataclass(frozen=True)
+class MutualConnections:
+    member: Member  # the other member
+    count: int
+    page: Page[MemberView]
+
+
+def mutual_connections(
+    db: Session, *, viewer: Member, member_id: int, cursor: str | None, limit: int
+) -> MutualConnections:
+    """The connections the viewer and a member have in common (always shown), by name, with
+    their count."""
+    member = privacy.access_member(db, viewer=viewer, member_id=member_id)
+    after = None
+    if cursor:
+        name_key, last_id = decode_cursor(cursor, shape=(str, int))
+        after = (str(name_key), int(last_id))
+    ids = [] if member.id == viewer.id else mutual_connection_ids(db, a=viewer.id, b=member.id)
+    rows = repository.members_among(db, ids=ids, after=after, limit=limit)
+    page = cut_page(rows, limit=limit, key=lambda other: (other.name_key, other.id))
+    return MutualConnections(
+        member=member,
+        count=len(ids),
+        page=Page(
+            views_of(db, viewer=viewer, members=page.items, with_mutual_count=False),
+            page.next_cursor,
+        ),
+    )
+
+
+def mutual_samples(
+    db: Session, *, viewer_id: int, member_ids: Sequence[int], sample: int = 3
+) -> dict[int, list[Member]]:
+    """For each member, a few of the connections they share with the viewer, by name: one query
+    for the whole list."""
+    shared = {
+        member_id: set(mutual_connection_ids(db, a=viewer_id, b=member_id))
+        for member_id in member_ids
+        if member_id != viewer_id
+    }
+    wanted = sorted(set().union(*shared.values())) if shared else []
+    by_name = repository.members_among(db, ids=wanted, after=None, limit=len(wanted))
+    return {
+        member_id: [member for member in by_name if member.id in shared.get(member_id, ())][:sample]
+        for member_id in member_ids
+    }
+
+
+# The wider network, from the graph index
+
+
+@dataclass(frozen=True)
+class PathView:
+    degree: int | None
+    members: Sequence[MemberView]
+
+
+def path_to(db: Session, *, viewer: Member, member_id: int) -> PathView:
+    """How the viewer reaches a member: one shortest chain of connections, at most 6 steps. A
+    chain through someone hidden from the viewer by a block is not shown (the degree is)."""
+    member = privacy.access_member(db, viewer=viewer, member_id=member_id)
+    index = index_of(db)
+    if index is None:
+        raise GraphIndexLoading()
+    ids = index.graph.shortest_path(viewer.id, member.id) or []
+    degree = len(ids) - 1 if ids else None
+    found = {
+        other.id: other
+        for other in repository.members_among(db, ids=ids, after=None, limit=len(ids))
+    }
+    hidden = privacy.hidden_from(db, member=viewer)
+    if any(other_id not in found or other_id in hidden for other_id in ids):
+        return PathView(degree=degree, members=[])
+    members = [found[other_id] for other_id in ids]
+    return PathView(
+        degree=degree, members=views_of(db, viewer=viewer, members=members, with_mutual_count=False)
+    )
+
+
+@dataclass(frozen=True)
+class SecondDegreeMember(MemberView):
+    """A member two steps away, with a few of the connections they share with the viewer."""
+
+    sample: Sequence[Member] = ()
+
+
+@dataclass(frozen=True)
+class SecondDegree:
+    count: int  # how many members the viewer's 2nd-degree network holds
+    page: Page[SecondDegreeMember]
+
+
+def second_degree_network(
+    db: Session, *, viewer: Member, cursor: str | None, limit: int, sample: int = 0
+) -> SecondDegree:
+    """The viewer's connections of connections (not connected to the viewer): the members sharing
+    the most connections with the viewer first, then by id, each with `sample` of the connections
+    they share named. Members hidden by a block either way are left out."""
+    index = index_of(db)
+    if index is None:
+        raise GraphIndexLoading()
+    ids, shared = index.graph.second_degree_ranked(viewer.id)
+    hidden = privacy.hidden_from(db, member=viewer)
+    if hidden:
+        kept = ~np.isin(ids, np.fromiter(hidden, dtype=np.int32))
+        ids, shared = ids[kept], shared[kept]
+    start = 0
+    if cursor:
+        after_count, after_id = (int(v) for v in decode_cursor(cursor, shape=(int, int)))
+        later = np.flatnonzero(
+            (shared < after_count) | ((shared == after_count) & (ids > after_id))
+        )
+        start = int(later[0]) if len(later) else len(ids)
+    window = dict(
+        zip(
+            ids[start : start + limit + 1].tolist(),
+            shared[start : start + limit + 1].tolist(),
+            strict=True,
+        )
+    )
+    members = {
+        m.id: m
+        for m in repository.members_among(db, ids=list(window), after=None, limit=len(window))
+    }
+    shown = [i for i in window if i in members][:limit]
+    named = (
+        mutual_samples(db, viewer_id=viewer.id, member_ids=shown, sample=sample) if sample else {}
+    )
+    # Two steps away, by the index that found them: their degree is 2.
+    rows = [
+        SecondDegreeMember(members[i], 2, count, named.get(i, ()))
+        for i, count in window.items()
+        if i in members
+    ]
+    page = cut_page(rows, limit=limit, key=lambda row: (row.mutual_count or 0, row.member.id))
+    return SecondDegree(count=len(ids), page=page)

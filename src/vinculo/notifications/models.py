@@ -1,0 +1,39 @@
+"""The table of notifications: something that happened to a member, kept until they read it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vinculo.db import Base, Id, one_of
+
+NotificationKind = Literal["invitation_received", "invitation_accepted", "invitation_reminder"]
+NOTIFICATION_KINDS: tuple[NotificationKind, ...] = (
+    "invitation_received",
+    "invitation_accepted",
+    "invitation_reminder",
+)
+
+
+class Notification(Base):
+    """Something another member (the actor) did that concerns a member, stored until read."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint(one_of("kind", NOTIFICATION_KINDS), name="kind"),
+        Index("ix_notification_member_id_id", "member_id", "id"),
+    )

@@ -1,0 +1,90 @@
+"""All SQL of privacy: blocks, the one expression of "blocked either way" that every area's lists
+use to leave a member out, and privacy settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    SQLColumnExpression,
+    delete,
+    literal,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from vinculo.db import insert_new
+from vinculo.identity.models import Member
+from vinculo.privacy.models import Block, PrivacySettings
+
+
+def _block_partners(member_id: int) -> CompoundSelect[int]:
+    """The members with a block between them and this member, either way."""
+    blocked = select(Block.blocked_id).where(Block.blocker_id == member_id)
+    blockers = select(Block.blocker_id).where(Block.blocked_id == member_id)
+    return blocked.union(blockers)
+
+
+def blocked_either_way(a: int, b: SQLColumnExpression[int] | int) -> ColumnElement[bool]:
+    """A condition: `a` blocked `b` or `b` blocked `a`. `b` is usually a column, so that a list
+    leaves out every member hidden from `a` by a block."""
+    other = literal(b) if isinstance(b, int) else b
+    return other.in_(_block_partners(a))
+
+
+def blocked_ids_either_way(db: Session, *, member_id: int) -> set[int]:
+    return set(db.scalars(_block_partners(member_id)))
+
+
+def is_blocked_either_way(db: Session, *, a: int, b: int) -> bool:
+    return bool(db.scalar(select(blocked_either_way(a, b))))
+
+
+def block_exists(db: Session, *, blocker_id: int, blocked_id: int) -> bool:
+    return db.get(Block, (blocker_id, blocked_id)) is not None
+
+
+def add_block(db: Session, *, blocker_id: int, blocked_id: int, now: datetime) -> bool:
+    """Record a block; False when it was there already (a repeat, or a racing request)."""
+    return insert_new(
+        db,
+        Block,
+        ("blocker_id", "blocked_id"),
+        blocker_id=blocker_id,
+        blocked_id=blocked_id,
+        created_at=now,
+    )
+
+
+def delete_block(db: Session, *, blocker_id: int, blocked_id: int) -> bool:
+    result = db.execute(
+        delete(Block).where(Block.blocker_id == blocker_id, Block.blocked_id == blocked_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def blocked_by(db: Session, *, blocker_id: int) -> list[tuple[Member, Block]]:
+    rows = db.execute(
+        select(Member, Block)
+        .join(Block, Block.blocked_id == Member.id)
+        .where(Block.blocker_id == blocker_id)
+        .order_by(Member.name_key, Member.id)
+    )
+    return [(member, block) for member, block in rows]
+
+
+def settings_of(db: Session, *, member_id: int) -> PrivacySettings:
+    """The member's settings row, or an unsaved one with the defaults."""
+    found = db.get(PrivacySettings, member_id)
+    if found is None:
+        return PrivacySettings(
+            member_id=member_id, who_can_invite="anyone", connections_visible_to="connections"
+        )
+    return found
+
+
+def save_settings(db: Session, settings: PrivacySettings) -> None:
+    db.merge(settings)
+    db.flush()

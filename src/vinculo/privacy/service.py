@@ -1,0 +1,161 @@
+"""Privacy: who may reach whom. The access choke point for members (a member who does not exist
+and a member hidden by a block get the same 404), blocks and what they end, privacy settings, and
+the rule of who may see a member's list of connections.
+
+Every area that reads another member goes through `access_member`, and every list leaves out the
+members `hidden_from` the viewer (in SQL, with `repository.blocked_either_way`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from vinculo import clock
+from vinculo.db import lock_members
+from vinculo.errors import N_, Conflict, Forbidden, NotFound
+from vinculo.identity.models import Member
+from vinculo.privacy import repository
+from vinculo.privacy.models import ConnectionsVisibleTo, InvitePolicy, PrivacySettings
+
+
+class MemberNotFound(NotFound):
+    slug = "member-not-found"
+    title = N_("Member not found")
+    default_detail = N_("There is no member with this id, or you may not see them.")
+
+
+class NotBlocked(NotFound):
+    slug = "not-blocked"
+    title = N_("Not blocked")
+    default_detail = N_("You have not blocked this member.")
+
+
+class ConnectionsPrivate(Forbidden):
+    slug = "connections-private"
+    title = N_("Connections are private")
+    default_detail = N_("This member shows their connections to no one.")
+
+
+# The detail of a ConnectionsPrivate for a member who is not one of the member's connections.
+CONNECTIONS_ONLY = N_("This member shows their connections only to their connections.")
+
+
+# Access
+
+
+def access_member(db: Session, *, viewer: Member, member_id: int) -> Member:
+    """The one way to reach a member: 404 when there is none, or when a block, either way,
+    hides them from the viewer. The viewer reaches themselves."""
+    member = db.get(Member, member_id)
+    if member is None or (
+        member.id != viewer.id and repository.is_blocked_either_way(db, a=viewer.id, b=member.id)
+    ):
+        raise MemberNotFound()
+    return member
+
+
+def hidden_from(db: Session, *, member: Member) -> set[int]:
+    """The members a block, either way, hides from this member (for lists built in memory)."""
+    return repository.blocked_ids_either_way(db, member_id=member.id)
+
+
+def may_see_connections(setting: ConnectionsVisibleTo | str, *, own: bool, connected: bool) -> bool:
+    """Whether a viewer may see a member's list of connections: always their own; another's when
+    the member shows it to their connections and the viewer is one."""
+    return own or (setting == "connections" and connected)
+
+
+def check_connection_list(db: Session, *, viewer: Member, owner: Member, connected: bool) -> None:
+    """Refuse (403, saying why) a viewer who may not see the owner's list of connections."""
+    if owner.id == viewer.id:
+        return
+    setting = repository.settings_of(db, member_id=owner.id).connections_visible_to
+    if setting == "only_me":
+        raise ConnectionsPrivate()
+    if not may_see_connections(setting, own=False, connected=connected):
+        raise ConnectionsPrivate(CONNECTIONS_ONLY)
+
+
+# Blocks
+
+
+class EndedByBlock(Protocol):
+    """What an area ends between two members when one blocks the other (their connection, the
+    invitations between them, ...). Each such area offers one; the block's caller passes them
+    all, so that privacy, below those areas, need not know them."""
+
+    def __call__(self, db: Session, *, blocker_id: int, blocked_id: int, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class BlockedMember:
+    member: Member
+    blocked_at: datetime
+
+
+def block_member(
+    db: Session, *, blocker: Member, blocked_id: int, ending: Sequence[EndedByBlock]
+) -> BlockedMember:
+    """Block a member, then end what the two had together (`ending`). The blocked member is not
+    told: to them the blocker simply no longer exists."""
+    blocked = db.get(Member, blocked_id)
+    if blocked is None or blocked.id == blocker.id:
+        raise MemberNotFound()
+    lock_members(db, (blocker.id, blocked.id))
+    if repository.block_exists(db, blocker_id=blocked.id, blocked_id=blocker.id):
+        # They blocked you first (perhaps while we waited): answer as if they did not exist.
+        raise MemberNotFound()
+    now = clock.now()
+    if not repository.add_block(db, blocker_id=blocker.id, blocked_id=blocked.id, now=now):
+        raise Conflict(N_("You have already blocked this member."))
+    for end in ending:
+        end(db, blocker_id=blocker.id, blocked_id=blocked.id, now=now)
+    return BlockedMember(blocked, now)
+
+
+def unblock_member(db: Session, *, blocker: Member, blocked_id: int) -> None:
+    if not repository.delete_block(db, blocker_id=blocker.id, blocked_id=blocked_id):
+        raise NotBlocked()
+
+
+def blocked_members(db: Session, *, member: Member) -> list[BlockedMember]:
+    """The members this member blocked, by name."""
+    return [
+        BlockedMember(blocked, block.created_at)
+        for blocked, block in repository.blocked_by(db, blocker_id=member.id)
+    ]
+
+
+# Settings
+
+
+def privacy_settings(db: Session, *, member: Member) -> PrivacySettings:
+    return repository.settings_of(db, member_id=member.id)
+
+
+def who_can_invite(db: Session, *, member_id: int) -> InvitePolicy:
+    policy = repository.settings_of(db, member_id=member_id).who_can_invite
+    return "link" if policy == "link" else "email" if policy == "email" else "anyone"
+
+
+def update_privacy_settings(
+    db: Session,
+    *,
+    member: Member,
+    who_can_invite: InvitePolicy | None = None,
+    connections_visible_to: ConnectionsVisibleTo | None = None,
+) -> PrivacySettings:
+    current = repository.settings_of(db, member_id=member.id)
+    repository.save_settings(
+        db,
+        PrivacySettings(
+            member_id=member.id,
+            who_can_invite=who_can_invite or current.who_can_invite,
+            connections_visible_to=connections_visible_to or current.connections_visible_to,
+        ),
+    )
+    return repository.settings_of(db, member_id=member.id)
