@@ -33,20 +33,20 @@ def register(page: AnyPage, fields: FormFields) -> Response:
         Registration, {**fields, "locale": page.locale}, gettext=page.gettext
     )
     if registration is not None:
-        try:
-            member = service.register_member(
+        member = page.attempt(
+            lambda: service.register_member(
                 page.db,
                 email=registration.email,
                 password=registration.password,
                 name=registration.name,
                 locale=registration.locale,
             )
-        except VinculoError as error:
-            errors = errors_of(error, gettext=page.gettext)
-        else:
+        )
+        if not isinstance(member, VinculoError):
             token = service.open_session(page.db, member=member, kind="web")
             _start_session(page, token)
             return page.redirect("/profile/edit?welcome=1")
+        errors = errors_of(member, gettext=page.gettext)
     return page.render(
         "identity/register.html",
         status_code=422,
@@ -70,24 +70,25 @@ def log_in(page: AnyPage, request: Request, fields: FormFields) -> Response:
     )
     status_code, headers = 422, {}
     if credentials is not None:
-        try:
-            logged_in = service.log_in(
+        # A refusal is answered here rather than raised, and the failure the service recorded
+        # (for throttling) is kept.
+        logged_in = page.attempt(
+            lambda: service.log_in(
                 page.db,
                 email=credentials.email,
                 password=credentials.password,
                 client_address=client_address(request),
                 kind="web",
             )
-        except VinculoError as error:
-            # Answered here rather than raised, so the failure the service recorded is committed.
-            errors, status_code, headers = (
-                errors_of(error, gettext=page.gettext),
-                error.status,
-                error.headers,
-            )
-        else:
+        )
+        if not isinstance(logged_in, VinculoError):
             _start_session(page, logged_in.token)
             return page.redirect(target)
+        errors, status_code, headers = (
+            errors_of(logged_in, gettext=page.gettext),
+            logged_in.status,
+            logged_in.headers,
+        )
     response = page.render(
         "identity/login.html",
         status_code=status_code,
@@ -119,18 +120,19 @@ def settings_page(page: MemberPage) -> HTMLResponse:
 def change_password(page: MemberPage, fields: FormFields) -> Response:
     change, errors = parse_form(PasswordChange, fields, gettext=page.gettext)
     if change is not None and page.session_id is not None:
-        try:
-            service.change_password(
+        session_id = page.session_id
+        changed = page.attempt(
+            lambda: service.change_password(
                 page.db,
                 member=page.member,
                 current_password=change.current_password,
                 new_password=change.new_password,
-                session_id=page.session_id,
+                session_id=session_id,
             )
-        except VinculoError as error:
-            errors = errors_of(error, gettext=page.gettext)
-        else:
+        )
+        if not isinstance(changed, VinculoError):
             return page.redirect("/settings?saved=password")
+        errors = errors_of(changed, gettext=page.gettext)
     return page.render("identity/settings.html", status_code=422, errors=errors, saved=None)
 
 

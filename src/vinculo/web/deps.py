@@ -152,13 +152,23 @@ class Page:
 
     def attempt(self, action: Callable[[], T]) -> T | VinculoError:
         """Run a service call that may refuse, in a savepoint: a refusal undoes whatever the call
-        wrote and comes back, to be shown on the page; the rest of the request goes on. The one
-        way pages handle a refusal they show (any other error ends the request as usual)."""
+        wrote (unless it is one that keeps its writes, as a failed login) and comes back, to be
+        shown on the page; the rest of the request goes on. The one way pages handle a refusal
+        they show; any other error ends the request as usual."""
+        savepoint = self.db.begin_nested()
         try:
-            with self.db.begin_nested():
-                return action()
+            result = action()
         except VinculoError as error:
+            if error.keeps_writes:
+                savepoint.commit()
+            else:
+                savepoint.rollback()
             return error
+        except BaseException:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+        return result
 
     def render(self, template: str, *, status_code: int = 200, **values: Any) -> HTMLResponse:
         body = render(template, self.context(**values))
