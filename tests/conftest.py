@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
+from tests.helpers import Browser
 from vinculo import migrations
 from vinculo.app import create_app
 from vinculo.db import Base, Database
@@ -118,3 +119,15 @@ def other_client(app: FastAPI) -> Iterator[TestClient]:
     """A second browser or API client on the same app, with cookies of its own."""
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def ana(client: TestClient) -> Browser:
+    """Ana Ruiz, registered and logged in on `client`."""
+    return Browser(client, name="Ana Ruiz")
+
+
+@pytest.fixture
+def beto(other_client: TestClient) -> Browser:
+    """Beto Gil, registered and logged in on `other_client`."""
+    return Browser(other_client, name="Beto Gil")
