@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
 from sqlalchemy.orm import Session
 
 from vinculo import clock
 from vinculo.db import lock_members
 from vinculo.errors import N_, Conflict, Forbidden, NotFound
+from vinculo.identity import repository as members
 from vinculo.identity.models import Member
 from vinculo.privacy import repository
 from vinculo.privacy.models import ConnectionsVisibleTo, InvitePolicy, PrivacySettings
@@ -50,7 +51,7 @@ CONNECTIONS_ONLY = N_("This member shows their connections only to their connect
 def access_member(db: Session, *, viewer: Member, member_id: int) -> Member:
     """The one way to reach a member: 404 when there is none, or when a block, either way,
     hides them from the viewer. The viewer reaches themselves."""
-    member = db.get(Member, member_id)
+    member = members.member_by_id(db, member_id)
     if member is None or (
         member.id != viewer.id and repository.is_blocked_either_way(db, a=viewer.id, b=member.id)
     ):
@@ -102,7 +103,7 @@ def block_member(
 ) -> BlockedMember:
     """Block a member, then end what the two had together (`ending`). The blocked member is not
     told: to them the blocker simply no longer exists."""
-    blocked = db.get(Member, blocked_id)
+    blocked = members.member_by_id(db, blocked_id)
     if blocked is None or blocked.id == blocker.id:
         raise MemberNotFound()
     lock_members(db, (blocker.id, blocked.id))
@@ -138,8 +139,8 @@ def privacy_settings(db: Session, *, member: Member) -> PrivacySettings:
 
 
 def who_can_invite(db: Session, *, member_id: int) -> InvitePolicy:
-    policy = repository.settings_of(db, member_id=member_id).who_can_invite
-    return "link" if policy == "link" else "email" if policy == "email" else "anyone"
+    # The table's CHECK constraint holds the column to the policies.
+    return cast(InvitePolicy, repository.settings_of(db, member_id=member_id).who_can_invite)
 
 
 def update_privacy_settings(
