@@ -19,7 +19,15 @@ from vinculo.graph import GraphIndex, Snapshot
 from vinculo.suggestions import fitting, kernels, ranking, reranking
 from vinculo.suggestions.engine import SuggestionEngine
 from vinculo.suggestions.ranking import ProfileIndex
-from vinculo.suggestions.reranking import COLUMNS, Reranker, conditional_logit, design, fitted
+from vinculo.suggestions.reranking import (
+    COLUMNS,
+    NAMES,
+    Reranker,
+    column,
+    conditional_logit,
+    design,
+    fitted,
+)
 
 SIZE = 20
 
@@ -113,11 +121,10 @@ def test_a_reranker_orders_the_best_candidates_and_keeps_exclusions() -> None:
     appear."""
     graph = _random_graph(400, 12, seed=5)
     profiles = ProfileIndex.empty(400)
-    log_connections = 13  # the column of design() holding log(the candidate's connections)
     weights = np.zeros(COLUMNS)
-    weights[log_connections] = 1.0
+    weights[column("log_connections")] = 1.0
     likes_hubs = Reranker(np.zeros(COLUMNS), np.ones(COLUMNS), weights, 1)
-    arrays = graph.arrays()
+    assert likes_hubs.weight("log_connections") == 1.0
     for member in (0, 17, 250):
         excluded = {int(m) for m in graph.second_degree(member)[:3]}
         found = ranking.rank(
@@ -125,7 +132,7 @@ def test_a_reranker_orders_the_best_candidates_and_keeps_exclusions() -> None:
         )
         ids, features = ranking.candidates(graph, profiles, member, excluded=excluded)
         looked = ids[ranking.best(ids, ranking.points(features).sum(axis=1), reranking.DEPTH)]
-        degree = {int(m): int(arrays[0][m + 1] - arrays[0][m]) for m in looked}
+        degree = {int(m): len(graph.neighbours(m)) for m in looked}
         expected = sorted(degree, key=lambda m: (-degree[m], m))[:15]
         assert [s.member for s in found] == expected
         assert [s.score for s in found] == pytest.approx(
@@ -135,12 +142,22 @@ def test_a_reranker_orders_the_best_candidates_and_keeps_exclusions() -> None:
         assert not forbidden & {s.member for s in found}
 
 
-def test_design_has_its_columns() -> None:
+def test_design_has_its_named_columns() -> None:
     graph = _random_graph(200, 8, seed=6)
     ids, features = ranking.candidates(graph, ProfileIndex.empty(200), 3)
-    x = design(ranking.mutual_term(features), features, ranking.structure(graph, 3, ids))
+    mutual = ranking.mutual_term(features)
+    x = design(mutual, features, ranking.structure(graph, 3, ids))
     assert x.shape == (len(ids), COLUMNS)
+    assert len(set(NAMES)) == COLUMNS
     assert np.isfinite(x).all()
+    connections = [len(graph.neighbours(m)) for m in ids.tolist()]
+    assert x[:, column("log_connections")] == pytest.approx(np.log(connections))
+    assert x[:, column("mutual_term")] == pytest.approx(mutual)
+    # Each candidate sits in one cell of the grid, the left-out first one included.
+    cells = x[:, [at for at, name in enumerate(NAMES) if name.startswith("cell_")]]
+    assert set(cells.sum(axis=1).tolist()) <= {0.0, 1.0}
+    lowest = (mutual < reranking.MUTUAL_EDGES[0]) & (np.log(connections) <= np.log(20))
+    assert (cells.sum(axis=1) == 0).tolist() == lowest.tolist()
 
 
 def test_a_small_community_teaches_no_reranker() -> None:
