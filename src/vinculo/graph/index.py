@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from vinculo.graph import kernels
+from vinculo.graph.kernels import GraphArrays, PlainGraph, readonly
 from vinculo.graph.snapshot import IdArray, Snapshot
+from vinculo.graph.workspace import Workspace
 
 MAX_PATH = 6
 # Fold the patch into a new snapshot once this many members have changed connections.
@@ -32,40 +34,35 @@ class GraphStats:
 _BADGE: tuple[int | None, ...] = (0, 1, 2, 3, None)
 
 
-class _Workspace:
-    """Scratch arrays for the searches, one per member id, reused from query to query."""
+class _Searches(Workspace):
+    """The arrays the index's searches mark and fill, shared by its queries under its lock."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self.stamp = np.zeros(size, np.int32)
-        self.side = np.zeros(size, np.int8)
-        self.level = np.zeros(size, np.int8)
-        self.parent = np.zeros(size, np.int32)
-        self.tally = np.zeros(size, np.int32)
-        self.queue = np.zeros(size, np.int32)
-        self.path = np.zeros(MAX_PATH + 2, np.int32)
-        self.epoch = 0
-
-    def next_epoch(self, span: int = 1) -> int:
-        """A fresh mark, or the first of `span` consecutive ones, that no member carries yet."""
-        if self.epoch + span >= 2**31 - 1:
-            self.stamp[:] = 0
-            self.epoch = 0
-        first = self.epoch + 1
-        self.epoch += span
-        return first
+        super().__init__(size)
+        self.stamp = self.marks()
+        self.side = self.scratch(np.int8)
+        self.level = self.scratch(np.int8)
+        self.parent = self.scratch(np.int32)
+        self.tally = self.scratch(np.int32)
+        self.queue = self.scratch(np.int32)
+        self.path = self.scratch(np.int32, MAX_PATH + 2)
 
 
 class GraphIndex:
+    """The connections of the whole community, answering degrees (0 to 3, or None beyond), mutual
+    connections, the 2nd-degree network and paths. Safe to share between threads: changes and the
+    searches' workspace are guarded by one lock; a read takes the current arrays without it."""
+
     def __init__(self, snapshot: Snapshot | None = None) -> None:
-        self._snapshot = snapshot or Snapshot.empty()
+        self._snapshot = _for_kernels(snapshot or Snapshot.empty())
         self._added: dict[int, set[int]] = {}
         self._removed: dict[int, set[int]] = {}
         self._changes = 0
         self._version = 0
-        self._lock = threading.RLock()
-        self._graph: kernels.Graph | None = None
-        self._workspace = _Workspace(self._snapshot.size)
+        self._lock = threading.Lock()
+        self._graph: GraphArrays | None = None
+        self._plain: PlainGraph | None = None  # the same arrays, as the kernels are handed them
+        self._workspace = _Searches(self._snapshot.size)
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[int, int]]) -> GraphIndex:
@@ -102,7 +99,7 @@ class GraphIndex:
         """Fold the overlay into a new snapshot."""
         with self._lock:
             low, high = self._pairs()
-            self._snapshot = Snapshot.from_pairs(low, high, size=self._size())
+            self._snapshot = _for_kernels(Snapshot.from_pairs(low, high, size=self._size()))
             self._added.clear()
             self._removed.clear()
             self._changes = 0
@@ -111,7 +108,7 @@ class GraphIndex:
     def _changed(self) -> None:
         self._changes += 1
         self._version += 1
-        self._graph = None
+        self._graph = self._plain = None
 
     def _in_snapshot(self, a: int, b: int) -> bool:
         return bool(kernels.contains(self._snapshot.neighbours(a), b))
@@ -145,31 +142,43 @@ class GraphIndex:
         with self._lock:
             return self._pairs()
 
-    def _arrays(self) -> kernels.Graph:
-        """The arrays the kernels read: the snapshot and the patch of changed members."""
+    def _arrays(self) -> PlainGraph:
+        """The current arrays as the index hands them to its kernels."""
+        plain = self._plain
+        if plain is not None:
+            return plain
+        with self._lock:
+            return self._current().plain()
+
+    def _current(self) -> GraphArrays:
+        """The arrays the kernels read: the snapshot and the patch of changed members. Under the
+        lock."""
+        graph = self._graph
+        if graph is None:
+            if len(self._added.keys() | self._removed.keys()) > COMPACT_AFTER:
+                low, high = self._pairs()
+                self._snapshot = _for_kernels(Snapshot.from_pairs(low, high, size=self._size()))
+                self._added.clear()
+                self._removed.clear()
+                self._changes = 0
+            graph = self._patched()
+            if self._workspace.size < graph.size:
+                self._workspace = _Searches(graph.size)
+            self._graph = graph
+            self._plain = graph.plain()
+        return graph
+
+    def arrays(self) -> GraphArrays:
+        """The arrays the compiled kernels read, for the kernels of other pure packages. They are
+        never written in place: a later change makes new ones, so a caller reads one consistent
+        graph without holding the index's lock."""
         graph = self._graph
         if graph is not None:
             return graph
         with self._lock:
-            if self._graph is None:
-                if len(self._added.keys() | self._removed.keys()) > COMPACT_AFTER:
-                    low, high = self._pairs()
-                    self._snapshot = Snapshot.from_pairs(low, high, size=self._size())
-                    self._added.clear()
-                    self._removed.clear()
-                    self._changes = 0
-                self._graph = self._patched()
-                if self._workspace.size < self._size():
-                    self._workspace = _Workspace(self._size())
-            return self._graph
+            return self._current()
 
-    def arrays(self) -> kernels.Graph:
-        """The arrays the compiled kernels read (their layout is in `kernels.py`), for the
-        kernels of other pure packages. They are never written in place: a later change makes new
-        ones, so a caller reads one consistent graph without holding the index's lock."""
-        return self._arrays()
-
-    def _patched(self) -> kernels.Graph:
+    def _patched(self) -> GraphArrays:
         snapshot = self._snapshot
         size = self._size()
         patch = np.full(size, -1, np.int32)
@@ -187,22 +196,26 @@ class GraphIndex:
         patch_offsets = np.zeros(len(rows) + 1, np.int64)
         np.cumsum([len(r) for r in rows], out=patch_offsets[1:])
         patch_targets = np.concatenate(rows) if rows else np.empty(0, np.int32)
-        return (snapshot.offsets, snapshot.targets, patch, patch_offsets, patch_targets)
+        return GraphArrays(
+            offsets=snapshot.offsets,
+            targets=snapshot.targets,
+            patch=readonly(patch, np.int32),
+            patch_offsets=readonly(patch_offsets, np.int64),
+            patch_targets=readonly(patch_targets, np.int32),
+        )
 
     # Reads
 
     def neighbours(self, member: int) -> IdArray:
-        """A member's connections, sorted ascending."""
-        result: IdArray = kernels.row(self._arrays(), member)
+        """A member's connections, sorted ascending (read-only)."""
+        result: IdArray = kernels.row(self._arrays(), int(member))
         return result
 
     def connected(self, a: int, b: int) -> bool:
-        return bool(kernels.contains(self.neighbours(a), b))
-
-    def connection_count(self, member: int) -> int:
-        return len(self.neighbours(member))
+        return bool(kernels.connected(self._arrays(), int(a), int(b)))
 
     def mutual_connections(self, a: int, b: int) -> IdArray:
+        a, b = int(a), int(b)
         graph = self._arrays()
         if a == b:
             return np.array(kernels.row(graph, a), np.int32)
@@ -215,6 +228,7 @@ class GraphIndex:
 
     def mutual_counts(self, viewer: int, members: Sequence[int]) -> dict[int, int]:
         """How many connections the viewer shares with each member, for a whole list at once."""
+        viewer = int(viewer)
         wanted = np.array(members, dtype=np.int64)
         out = np.zeros(len(wanted), np.int32)
         graph = self._arrays()
@@ -226,6 +240,7 @@ class GraphIndex:
 
     def second_degree(self, member: int) -> IdArray:
         """Members two steps away (connections of connections, not connections), sorted."""
+        member = int(member)
         graph = self._arrays()
         with self._lock:
             work = self._workspace
@@ -237,6 +252,7 @@ class GraphIndex:
             return np.sort(work.queue[:count])
 
     def second_degree_count(self, member: int) -> int:
+        member = int(member)
         graph = self._arrays()
         with self._lock:
             work = self._workspace
@@ -251,6 +267,7 @@ class GraphIndex:
     def second_degree_ranked(self, member: int) -> tuple[IdArray, IdArray]:
         """Members two steps away with how many connections each shares with `member`: the ids
         and the counts, most shared first and by id among equals."""
+        member = int(member)
         graph = self._arrays()
         with self._lock:
             work = self._workspace
@@ -265,7 +282,9 @@ class GraphIndex:
         return ids[order], shared[order]
 
     def degree(self, a: int, b: int) -> int | None:
-        """The degree between two members: a bidirectional search at most three steps long."""
+        """The degree between two members: 0 for the same member, 1 to 3, or None beyond. The
+        search stops at its first hit (`kernels.pair_degree`)."""
+        a, b = int(a), int(b)
         if a == b:
             return 0
         graph = self._arrays()
@@ -280,6 +299,7 @@ class GraphIndex:
         """The degree from the viewer to each member: 0, 1, 2, 3, or None beyond."""
         if len(members) <= 2:
             return {member: self.degree(viewer, member) for member in members}
+        viewer = int(viewer)
         wanted = np.array(members, dtype=np.int64)  # ids out of range are the kernel's to skip
         graph = self._arrays()
         out = np.empty(len(wanted), np.int8)
@@ -293,6 +313,7 @@ class GraphIndex:
     def shortest_path(self, a: int, b: int, *, max_length: int = MAX_PATH) -> list[int] | None:
         """One shortest path from a to b of at most `max_length` steps, or None; the same
         question on the same graph gets the same path."""
+        a, b = int(a), int(b)
         if a == b:
             return [a]
         graph = self._arrays()
@@ -311,7 +332,7 @@ class GraphIndex:
                 graph,
                 a,
                 b,
-                min(max_length, MAX_PATH),
+                min(int(max_length), MAX_PATH),
                 work.stamp,
                 work.side,
                 work.level,
@@ -338,3 +359,11 @@ class GraphIndex:
             overlay_changes=self._changes,
             index_bytes=snapshot.nbytes,
         )
+
+
+def _for_kernels(snapshot: Snapshot) -> Snapshot:
+    """The snapshot with read-only arrays of the kernels' dtypes: every graph reaches the
+    compiled kernels with one signature."""
+    return Snapshot(
+        offsets=readonly(snapshot.offsets, np.int64), targets=readonly(snapshot.targets, np.int32)
+    )
