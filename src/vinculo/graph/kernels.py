@@ -446,3 +446,18 @@ def shortest_path(
         ends[s] = tail
         depth[s] += 1
     return -1
+
+
+@njit(cache=True, nogil=True)
+def fold(graph: Graph) -> tuple[Any, Any]:  # pragma: no cover - compiled
+    """The graph as one compressed adjacency without a patch: the offsets and targets of a new
+    snapshot, every member's row copied from where `row` finds it."""
+    graph = named(graph)
+    size = graph.patch.shape[0]
+    offsets = np.zeros(size + 1, np.int64)
+    for member in range(size):
+        offsets[member + 1] = offsets[member] + row(graph, member).shape[0]
+    targets = np.empty(offsets[size], np.int32)
+    for member in range(size):
+        targets[offsets[member] : offsets[member + 1]] = row(graph, member)
+    return offsets, targets
