@@ -448,3 +448,28 @@ def _row_of(graph: GraphArrays, member: int) -> IdArray:
     """The member's row in the patch of `graph` (which has one for it)."""
     at = int(graph.patch[member])
     return graph.patch_targets[graph.patch_offsets[at] : graph.patch_offsets[at + 1]]
+
+
+def warm_up() -> None:
+    """Compile every kernel the index calls, or load it from numba's cache, with the signatures
+    serving uses, by asking every query once of a tiny graph with a patch. For start-up: the
+    first call in a fresh clone compiles for seconds, which no request should wait for."""
+    index = GraphIndex.from_pairs([(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 6), (6, 7), (0, 8)])
+    index.connect(8, 9)
+    index.disconnect(0, 1)
+    index.connect(10, 11)  # members who joined after the snapshot
+    for _ in range(2):  # on the patched arrays, then on the folded ones
+        index.neighbours(1)
+        index.connected(1, 2)
+        index.mutual_connections(1, 3)
+        index.mutual_connections(2, 2)
+        index.mutual_counts(2, [1, 3, 4])
+        index.second_degree(2)
+        index.second_degree_count(2)
+        index.second_degree_ranked(2)
+        index.degree(1, 3)
+        index.degrees(1, [1, 2, 3, 4, 5, 7, 11])
+        index.shortest_path(1, 3)
+        index.shortest_path(1, 7)  # six steps: past the short look, the full search
+        index.pairs()
+        index.compact()

@@ -65,7 +65,7 @@ def readonly(array: npt.ArrayLike, dtype: type[ScalarT]) -> npt.NDArray[ScalarT]
     return view
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def named(graph: Graph) -> GraphArrays:  # pragma: no cover - compiled
     """The graph's arrays by name, however they were handed over."""
     return GraphArrays(*graph)

@@ -20,11 +20,12 @@ import numpy as np
 import numpy.typing as npt
 
 from vinculo.graph import GraphIndex
+from vinculo.graph import warm_up as warm_up_graph
 from vinculo.graph.kernels import readonly
 from vinculo.graph.workspace import Workspace, WorkspacePool
 from vinculo.suggestions import kernels
 from vinculo.suggestions.kernels import GroupArrays, Limits, ProfileArrays
-from vinculo.suggestions.reranking import DEPTH, Reranker, design
+from vinculo.suggestions.reranking import COLUMNS, DEPTH, Reranker, design
 
 Kind = Literal["organization", "school"]
 KINDS: tuple[Kind, Kind] = ("organization", "school")
@@ -474,6 +475,33 @@ def _suggestion(
     return Suggestion(member=other, score=score, signals=signals)
 
 
+def warm_up() -> None:
+    """Compile every kernel the suggestions call, the graph's included (`vinculo.graph.warm_up`),
+    or load them from numba's cache, with the signatures serving uses: by ranking on a tiny
+    community with a patched graph, places, sectors, locations, groups, exclusions and a
+    reranker. For start-up: the first call in a fresh clone compiles for seconds, which no
+    request for suggestions should wait for."""
+    warm_up_graph()
+    graph = GraphIndex.from_pairs([(0, 1), (1, 2), (2, 3), (3, 4), (1, 3), (0, 5), (5, 6)])
+    graph.connect(6, 7)  # a live graph has a patch
+    profiles = ProfileIndex.build(
+        9,
+        [
+            (0, 1, "organization", 2010, None),
+            (8, 1, "organization", 2012, 2020),
+            (0, 2, "school", 2000, 2004),
+            (7, 2, "school", 2001, 2003),
+        ],
+        {0: 1, 7: 1},
+        {0: 1, 7: 1},
+        current_year=2026,
+    )
+    reranker = Reranker(np.zeros(COLUMNS), np.ones(COLUMNS), np.zeros(COLUMNS), 1)
+    for second_look in (None, reranker):
+        rank(graph, profiles, 0, excluded={4}, groups={1: {0, 6, 8}}, reranker=second_look)
+        rank(graph, profiles, 2, reranker=second_look)
+
+
 __all__ = [
     "GROUPS",
     "KINDS",
@@ -494,4 +522,5 @@ __all__ = [
     "rank",
     "rerank_inputs",
     "structure",
+    "warm_up",
 ]
