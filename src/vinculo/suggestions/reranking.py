@@ -148,39 +148,43 @@ def conditional_logit(
     with a small ridge penalty, by Newton's method with step halving."""
     sizes = np.diff(np.append(starts, len(y)))
     positives = np.add.reduceat(y, starts)
+    penalty = ridge * len(sizes)
 
-    def objective(weights: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+    def likelihood(weights: FloatArray) -> tuple[float, FloatArray]:
+        """The penalized log-likelihood, and each candidate's share of its member's softmax."""
         score = x @ weights
         top_score = np.maximum.reduceat(score, starts)
         odds = np.exp(score - np.repeat(top_score, sizes))
         total = np.add.reduceat(odds, starts)
         share = odds / np.repeat(total, sizes)
-        likelihood = float(y @ score - positives @ (np.log(total) + top_score))
+        value = float(y @ score - positives @ (np.log(total) + top_score))
+        return value - penalty * float(weights @ weights) / 2, share
+
+    def slope(weights: FloatArray, share: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The gradient and the Hessian where the shares were computed; only needed at the
+        points a step moves to, not at every trial of the step halving."""
         expected = np.add.reduceat(x * share[:, None], starts)
         gradient = x.T @ y - positives @ expected
         hessian = (x * (share * np.repeat(positives, sizes))[:, None]).T @ x - (
             expected * positives[:, None]
         ).T @ expected
-        penalty = ridge * len(sizes)
-        return (
-            likelihood - penalty * float(weights @ weights) / 2,
-            gradient - penalty * weights,
-            hessian + penalty * np.eye(len(weights)),
-        )
+        return gradient - penalty * weights, hessian + penalty * np.eye(len(weights))
 
     weights = np.zeros(x.shape[1])
-    value, gradient, hessian = objective(weights)
+    value, share = likelihood(weights)
+    gradient, hessian = slope(weights, share)
     for _ in range(100):
         step = np.linalg.solve(hessian, gradient)
         for _ in range(30):
-            trial = objective(weights + step)
-            if trial[0] >= value:
+            trial, share = likelihood(weights + step)
+            if trial >= value:
                 break
             step /= 2
         else:
             break
         weights = weights + step
-        value, gradient, hessian = trial
+        value = trial
+        gradient, hessian = slope(weights, share)
         if np.abs(step).max() < 1e-6:
             break
     return weights
