@@ -1,7 +1,8 @@
 """The suggestions' ranking core: every signal against a brute force on small random communities,
 the years two members have in common, who is never suggested, ties, the points adding up to the
-score, and one real network (Reed98) where the ranking must find more hidden connections than
-Adamic–Adar."""
+score, and no kernel compiling in a request once warmed up. How well it finds hidden connections
+on real networks is measured by benchmarks/suggestions.py; test_suggestions_reranking.py runs the
+same evaluation small on a generated community."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba.core.dispatcher import Dispatcher
 
-from tests.helpers import facebook100, facebook100_profiles
 from vinculo.graph import GraphIndex, Snapshot
 from vinculo.graph import kernels as graph_kernels
 from vinculo.suggestions import fitting, kernels, ranking
@@ -325,34 +325,6 @@ def test_ties_are_broken_by_id() -> None:
     found = rank(graph, ProfileIndex.empty(30), 1, limit=5)
     assert [s.member for s in found] == [2, 3, 4, 5, 6]
     assert len({s.score for s in found}) == 1
-
-
-def _adamic_adar_top(adjacency: dict[int, set[int]], member: int, limit: int) -> list[int]:
-    scores: dict[int, float] = {}
-    for middle in adjacency[member]:
-        if len(adjacency[middle]) < 2:
-            continue
-        share = 1 / math.log(len(adjacency[middle]))
-        for other in adjacency[middle]:
-            if other != member and other not in adjacency[member]:
-                scores[other] = scores.get(other, 0.0) + share
-    return sorted(scores, key=lambda o: (-scores[o], o))[:limit]
-
-
-def test_on_reed98_more_hidden_connections_are_found_than_by_adamic_adar() -> None:
-    kept, info, hidden = facebook100("Reed98", hidden=0.1, seed=5)
-    graph = GraphIndex(Snapshot.from_pairs(kept[:, 0], kept[:, 1], size=len(info)))
-    profiles = facebook100_profiles(info)
-    adjacency: dict[int, set[int]] = {m: set() for m in range(len(info))}
-    for a, b in kept.tolist():
-        adjacency[a].add(b)
-        adjacency[b].add(a)
-    ours, theirs = [], []
-    for member, lost in hidden.items():
-        found = {s.member for s in rank(graph, profiles, member, limit=20)}
-        ours.append(len(found & lost) / len(lost))
-        theirs.append(len(set(_adamic_adar_top(adjacency, member, 20)) & lost) / len(lost))
-    assert np.mean(ours) > 1.03 * np.mean(theirs), (np.mean(ours), np.mean(theirs))
 
 
 def test_a_group_brings_in_members_the_graph_and_profiles_do_not_know_yet() -> None:
