@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from vinculo.graph import GraphIndex, Snapshot
 from vinculo.graph import index as graph_index
+from vinculo.graph.workspace import LAST_EPOCH, Workspace
 
 SHARED_DATA = Path(
     os.environ.get("VINCULO_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -146,6 +147,39 @@ def test_the_index_folds_its_overlay_on_its_own(
     assert sorted(zip(*(side.tolist() for side in index.pairs()), strict=True)) == expected
     assert index.degree(1, 2) == 1
     assert index.degree(0, 1) is None
+
+
+class _TwoMarks(Workspace):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.seen = self.marks()
+        self.reached = self.marks()
+        self.tally = self.scratch(np.int32)
+
+
+def test_every_mark_array_is_cleared_when_the_epochs_wrap_around() -> None:
+    work = _TwoMarks(4)
+    work.epoch = LAST_EPOCH - 3
+    first = work.next_epoch(2)
+    assert first == LAST_EPOCH - 2
+    work.seen[:2] = first
+    work.reached[2:] = first + 1
+    work.tally[:] = 7
+    # No mark may ever equal a fresh epoch: past the last one, every mark array starts again.
+    assert work.next_epoch(2) == 1
+    assert not work.seen.any()
+    assert not work.reached.any()
+    assert work.tally.tolist() == [7, 7, 7, 7]  # values are read only where the marks say
+    assert work.next_epoch() == 3
+
+
+def test_searches_answer_the_same_across_the_wrap_around() -> None:
+    index = GraphIndex.from_pairs([(0, 1), (1, 2), (2, 3), (3, 4)])
+    before = [index.degrees(0, list(range(5))), index.second_degree(1).tolist()]
+    index._workspace.epoch = LAST_EPOCH - 5  # as after two billion queries
+    for _ in range(4):
+        assert [index.degrees(0, list(range(5))), index.second_degree(1).tolist()] == before
+    assert index._workspace.epoch < 100  # it wrapped around
 
 
 def test_snapshot_memory_is_about_eight_bytes_a_connection() -> None:
