@@ -4,6 +4,10 @@ overlapping years), from the same sector and location, and from the member's gro
 adds a few signals, each worth a number of points; a suggestion carries every signal with its
 points, so the product layer can put the two strongest into words.
 
+Once a community has a fitted reranker (`reranking.py`), the reranker decides the order of the
+best `DEPTH` candidates, and the first score's points only choose those candidates and the
+reasons shown; without one, the first score orders them too.
+
 Pure: it knows dense integer member ids (those of `GraphIndex`), numpy arrays and the compiled
 kernels in `kernels.py`; nothing of FastAPI, SQLAlchemy or the models. How the weights below
 were fitted, and how well the ranking does, is in docs/adr/0007-suggestions-ranking.md.
