@@ -34,8 +34,9 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from vinculo.graph import GraphIndex, Snapshot
+from vinculo.graph import GraphArrays, GraphIndex, Snapshot
 from vinculo.graph.kernels import row
+from vinculo.graph.workspace import Workspace
 from vinculo.suggestions import fitting, kernels, ranking, reranking
 from vinculo.suggestions.ranking import ProfileIndex
 
@@ -109,7 +110,7 @@ def profiles_of(info: IntArray) -> ProfileIndex:
 
 @njit(cache=True, nogil=True)
 def neighbour_scores(  # noqa: PLR0917 - a compiled kernel takes its arrays positionally
-    graph: Any, member: int, stamp: Any, tally: Any, adamic: Any, queue: Any, epoch: int
+    graph: GraphArrays, member: int, stamp: Any, tally: Any, adamic: Any, queue: Any, epoch: int
 ) -> int:  # pragma: no cover - compiled
     """The members two steps away, at the front of `queue`, with their common neighbours with
     `member` in `tally` and their Adamic–Adar score (the sum of 1 / log(connections) over the
@@ -138,23 +139,21 @@ def neighbour_scores(  # noqa: PLR0917 - a compiled kernel takes its arrays posi
     return count
 
 
-class Baselines:
+class Baselines(Workspace):
     """Common neighbours and Adamic–Adar over the members two steps away, top `limit` by score
     and by id among equals, as the ranking breaks its ties."""
 
     def __init__(self, graph: GraphIndex) -> None:
         self.arrays = graph.arrays()
-        size = int(self.arrays[2].shape[0])
-        self.stamp = np.zeros(size, np.int32)
-        self.tally = np.zeros(size, np.int32)
-        self.adamic = np.zeros(size, np.float64)
-        self.queue = np.zeros(size, np.int64)
-        self.epoch = 0
+        super().__init__(self.arrays.size)
+        self.stamp = self.marks()
+        self.tally = self.scratch(np.int32)
+        self.adamic = self.scratch(np.float64)
+        self.queue = self.scratch(np.int64)
 
     def _scores(self, member: int) -> tuple[IntArray, npt.NDArray[Any], npt.NDArray[Any]]:
-        self.epoch += 1
         count = neighbour_scores(
-            self.arrays, member, self.stamp, self.tally, self.adamic, self.queue, self.epoch
+            self.arrays, member, self.stamp, self.tally, self.adamic, self.queue, self.next_epoch()
         )
         ids = self.queue[:count]
         return ids, self.tally[ids], self.adamic[ids]

@@ -21,8 +21,11 @@ os.environ["VINCULO_SECRET_KEY"] = "test-secret-key-that-is-long-enough-01234567
 os.environ["VINCULO_ARGON2_TIME_COST"] = "1"
 os.environ["VINCULO_ARGON2_MEMORY_KIB"] = "64"
 os.environ["VINCULO_ARGON2_PARALLELISM"] = "1"
-# Tests run the network sweep themselves, at the moments they choose.
+# Tests run the invitation sweep themselves, at the moments they choose.
 os.environ["VINCULO_SWEEP_INTERVAL_SECONDS"] = "0"
+# One BLAS thread: the test workers already use every core, and BLAS threads fighting them make
+# a reranker's fit tens of times slower (set before numpy is first imported).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pytest
 import sqlalchemy as sa

@@ -6,16 +6,12 @@ from __future__ import annotations
 import contextlib
 import html
 import itertools
-import os
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-import numpy.typing as npt
 import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
@@ -23,8 +19,6 @@ from starlette.testclient import TestClient
 from vinculo.db import Database
 from vinculo.invitations.models import Invitation
 from vinculo.network.models import Connection
-from vinculo.suggestions.fitting import by_member
-from vinculo.suggestions.ranking import ProfileIndex
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -357,38 +351,3 @@ class Browser:
             f"/network/invitations/{invitation['id']}/accept", form_page="/network"
         )
         assert accepted.status_code == 303, accepted.text
-
-
-SHARED_DATA = Path(
-    os.environ.get("VINCULO_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
-
-
-def facebook100(
-    name: str, *, hidden: float, seed: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], dict[int, set[int]]]:
-    """A Facebook100 school from the shared data folder with a seeded random share of its
-    connections hidden: the connections kept, the attribute rows, and each member's hidden
-    connections. Skips the test when the folder is absent (a clone elsewhere)."""
-    edges_path = SHARED_DATA / "facebook100" / f"{name}.edges.txt"
-    info_path = SHARED_DATA / "facebook100" / f"{name}.local_info.txt"
-    if not edges_path.exists():
-        pytest.skip(f"{name} is not here: the shared data folder is absent ({SHARED_DATA})")
-    edges = np.loadtxt(edges_path, dtype=np.int64)
-    info = np.loadtxt(info_path, dtype=np.int64)
-    hide = np.random.default_rng(seed).random(len(edges)) < hidden
-    return edges[~hide], info, by_member(edges[hide, 0], edges[hide, 1])
-
-
-def facebook100_profiles(info: npt.NDArray[np.int64]) -> ProfileIndex:
-    """A school's attribute rows as profiles, as the offline evaluation maps them: the dorm an
-    organization in the four years up to the class year, the high school a school in the four
-    before, the first major the sector."""
-    places: list[tuple[int, int, str, int, int | None]] = []
-    for member, (dorm, year, school) in enumerate(info[:, [4, 5, 6]].tolist()):
-        if year > 0 and dorm > 0:
-            places.append((member, dorm, "organization", year - 3, year))
-        if year > 0 and school > 0:
-            places.append((member, school, "school", year - 7, year - 4))
-    sectors = {m: int(v) for m, v in enumerate(info[:, 2].tolist()) if v > 0}
-    return ProfileIndex.build(len(info), places, sectors, {}, current_year=2010)

@@ -5,14 +5,27 @@ answer."""
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from dataclasses import dataclass
 
 from vinculo.db import Database
 from vinculo.invitations.sweep import PeriodicSweep
 from vinculo.network.index import GRAPH_INDEX, NetworkIndex
 from vinculo.settings import Settings
+from vinculo.suggestions import ranking
 from vinculo.suggestions.engine import SUGGESTION_ENGINE, SuggestionEngine
+
+log = logging.getLogger(__name__)
+
+
+def compile_kernels() -> None:
+    """Compile the graph's and the suggestions' kernels (or load them from numba's cache) before
+    anything is served, so that no request waits for a compiler."""
+    started = time.monotonic()
+    ranking.warm_up()
+    log.info("kernels ready in %.1f s", time.monotonic() - started)
 
 
 @dataclass
@@ -24,8 +37,10 @@ class ProcessServices:
 
     @classmethod
     def for_serving(cls, database: Database, settings: Settings) -> ProcessServices:
-        """Everything a serving process needs, started: the index follows the change log, the
-        engine refreshes in the background, the sweep runs when it is turned on."""
+        """Everything a serving process needs, started: the kernels compiled, the index following
+        the change log, the engine refreshing in the background, the sweep running when it is
+        turned on."""
+        compile_kernels()
         index = NetworkIndex(database)
         index.load()
         index.start_following(poll_seconds=settings.graph_poll_seconds)
@@ -44,6 +59,7 @@ class ProcessServices:
     def for_one_answer(cls, database: Database) -> ProcessServices:
         """For a command that answers and ends: the index as it is now, and an engine that fits
         its reranker before answering rather than in the background."""
+        compile_kernels()
         index = NetworkIndex(database)
         index.load()
         engine = SuggestionEngine(database, max_age_seconds=math.inf, background=False)

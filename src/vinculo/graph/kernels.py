@@ -1,34 +1,87 @@
 """The compiled inner loops of the graph index (numba): breadth-first searches, intersections and
 badges over the compressed adjacency, without Python objects per member.
 
-A graph is passed as a tuple `(offsets, targets, patch, patch_offsets, patch_targets)`: member v's
-connections are `targets[offsets[v]:offsets[v + 1]]`, unless `patch[v] >= 0`, in which case they
-are row `patch[v]` of the patch (the members changed since the snapshot was built). Searches mark
-members in a reusable workspace with an epoch number instead of clearing arrays between queries.
+A graph reaches them as `GraphArrays` (or the plain tuple of its fields, below), read field by
+field. Searches mark members in a reusable workspace (`vinculo.graph.workspace`) with an epoch
+number instead of clearing arrays between queries.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit
 
-Graph = tuple[Any, Any, Any, Any, Any]
 UNREACHED = -1
+
+ScalarT = TypeVar("ScalarT", bound=np.generic)
+
+
+class GraphArrays(NamedTuple):
+    """The graph as the compiled kernels read it: member v's connections, sorted ascending, are
+    `targets[offsets[v]:offsets[v + 1]]` (the snapshot), unless `patch[v] >= 0`, in which case
+    they are row `patch[v]` of the patch, `patch_targets[patch_offsets[r]:patch_offsets[r + 1]]`
+    (the members changed since the snapshot was built). Every array is read-only: a change makes
+    new arrays, so one `GraphArrays` is one consistent graph."""
+
+    offsets: npt.NDArray[np.int64]
+    targets: npt.NDArray[np.int32]
+    patch: npt.NDArray[np.int32]  # one entry per member id
+    patch_offsets: npt.NDArray[np.int64]
+    patch_targets: npt.NDArray[np.int32]
+
+    @property
+    def size(self) -> int:
+        """One past the highest member id the graph knows: its members are 0 to size - 1."""
+        return int(self.patch.shape[0])
+
+    def plain(self) -> PlainGraph:
+        """The same arrays as a plain tuple, as `GraphIndex` hands them to the kernels."""
+        return (*self,)
+
+
+# A kernel takes a graph as `GraphArrays` or as the plain tuple of its fields, and names the
+# fields again on entry (`named`, free once compiled). numba types a plain tuple in about half a
+# microsecond less than a named one, most of what a degree or a mutual connections query costs,
+# so `GraphIndex`, which makes such queries by the thousand, hands its own kernels the plain one.
+PlainGraph = tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int32],
+    npt.NDArray[np.int32],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int32],
+]
+Graph = GraphArrays | PlainGraph
+
+
+def readonly(array: npt.ArrayLike, dtype: type[ScalarT]) -> npt.NDArray[ScalarT]:
+    """`array` as the kernels take it: a read-only, contiguous view of `dtype` (a copy only when
+    it is not one already). numba compiles a kernel again for every other dtype, layout or
+    writability, so every array that crosses into them goes through here."""
+    view: npt.NDArray[ScalarT] = np.ascontiguousarray(array, dtype).view()
+    view.setflags(write=False)
+    return view
+
+
+@njit(cache=True, nogil=True)
+def named(graph: Graph) -> GraphArrays:  # pragma: no cover - compiled
+    """The graph's arrays by name, however they were handed over."""
+    return GraphArrays(*graph)
 
 
 @njit(cache=True, nogil=True)
 def row(graph: Graph, member: int) -> Any:  # pragma: no cover - compiled
-    offsets, targets, patch, patch_offsets, patch_targets = graph
-    if member < 0 or member >= patch.shape[0]:
-        return targets[0:0]
-    at = patch[member]
+    graph = named(graph)
+    if member < 0 or member >= graph.patch.shape[0]:
+        return graph.targets[0:0]
+    at = graph.patch[member]
     if at >= 0:
-        return patch_targets[patch_offsets[at] : patch_offsets[at + 1]]
-    if member >= offsets.shape[0] - 1:
-        return targets[0:0]
-    return targets[offsets[member] : offsets[member + 1]]
+        return graph.patch_targets[graph.patch_offsets[at] : graph.patch_offsets[at + 1]]
+    if member >= graph.offsets.shape[0] - 1:
+        return graph.targets[0:0]
+    return graph.targets[graph.offsets[member] : graph.offsets[member + 1]]
 
 
 @njit(cache=True, nogil=True)
@@ -41,6 +94,12 @@ def contains(sorted_ids: Any, member: int) -> bool:  # pragma: no cover - compil
         else:
             high = middle
     return bool(low < sorted_ids.shape[0] and sorted_ids[low] == member)
+
+
+@njit(cache=True, nogil=True)
+def connected(graph: Graph, a: int, b: int) -> bool:  # pragma: no cover - compiled
+    graph = named(graph)
+    return contains(row(graph, a), b)
 
 
 @njit(cache=True, nogil=True)
@@ -63,6 +122,7 @@ def intersect(first: Any, second: Any, out: Any) -> int:  # pragma: no cover - c
 @njit(cache=True, nogil=True)
 def mutual(graph: Graph, a: int, b: int, out: Any) -> int:  # pragma: no cover - compiled
     """The connections of a and b in common, written to `out`; how many."""
+    graph = named(graph)
     return intersect(row(graph, a), row(graph, b), out)
 
 
@@ -72,6 +132,7 @@ def levels(
 ) -> int:  # pragma: no cover - compiled
     """Breadth-first from `source` down to `depth` steps: level[v] for every member reached
     (stamp[v] == epoch). Returns how many were reached, the source included, all in `queue`."""
+    graph = named(graph)
     stamp[source] = epoch
     level[source] = 0
     queue[0] = source
@@ -95,6 +156,7 @@ def reaches_marked(
     graph: Graph, members: Any, stamp: Any, mark: int
 ) -> bool:  # pragma: no cover - compiled
     """Whether a connection of any of `members` carries `mark`; stops at the first one."""
+    graph = named(graph)
     for member in members:
         for other in row(graph, member):
             if stamp[other] == mark:
@@ -108,6 +170,7 @@ def mutual_counts(
 ) -> None:  # pragma: no cover - compiled
     """For each member, how many connections it shares with the viewer (none with itself):
     the viewer's connections are marked once, then each member's row is counted against them."""
+    graph = named(graph)
     size = stamp.shape[0]
     for member in row(graph, viewer):
         stamp[member] = epoch
@@ -126,6 +189,7 @@ def pair_degree(graph: Graph, a: int, b: int, stamp: Any, epoch: int) -> int:  #
     """The degree between two members, 1 to 3, or -1 beyond. The larger of the two sets of
     connections is marked; the other member is 2nd degree when one of its connections is marked,
     3rd when a connection of one of them is. Every look stops at the first hit."""
+    graph = named(graph)
     first_a, first_b = row(graph, a), row(graph, b)
     if first_a.shape[0] == 0 or first_b.shape[0] == 0:
         return -1
@@ -149,6 +213,7 @@ def short_path(
     """A path of at most 3 steps from a to b written to `path`, and its length; -1 when there is
     none that short. As `pair_degree`, from the side with fewer connections; the first hit in
     id order wins, so the same question gets the same path."""
+    graph = named(graph)
     first_a, first_b = row(graph, a), row(graph, b)
     if first_a.shape[0] == 0 or first_b.shape[0] == 0:
         return -1
@@ -186,6 +251,7 @@ def badges(
     early. Once those looks have cost more than marking every connection of the viewer's
     connections (`epoch + 2`) would, that is done instead, and each remaining member needs only a
     look at its own connections."""
+    graph = named(graph)
     size = stamp.shape[0]
     stamp[viewer] = epoch
     first = row(graph, viewer)
@@ -244,6 +310,7 @@ def second_degree(
     graph: Graph, member: int, stamp: Any, level: Any, queue: Any, epoch: int
 ) -> int:  # pragma: no cover - compiled
     """Members exactly two steps away, left at the front of `queue`; how many."""
+    graph = named(graph)
     reached = levels(graph, member, 2, stamp, level, queue, epoch)
     count = 0
     for index in range(reached):
@@ -260,6 +327,7 @@ def second_degree_mutuals(
     """Members exactly two steps away, at the front of `queue`, each with its number of mutual
     connections with `member` in `tally[v]`; how many. One pass over the connections of the
     member's connections: a member is counted once for every connection that leads to it."""
+    graph = named(graph)
     stamp[member] = epoch
     tally[member] = -1
     for first in row(graph, member):
@@ -295,6 +363,7 @@ def shortest_path(
     """Bidirectional breadth-first search: the length of a shortest path (at most `max_length`),
     or -1; the path itself is written to `path`. Each step expands the side whose frontier has
     fewer members; of the meetings found in that step the one nearest to the other end wins."""
+    graph = named(graph)
     if a == b:
         path[0] = a
         return 0
@@ -377,3 +446,18 @@ def shortest_path(
         ends[s] = tail
         depth[s] += 1
     return -1
+
+
+@njit(cache=True, nogil=True)
+def fold(graph: Graph) -> tuple[Any, Any]:  # pragma: no cover - compiled
+    """The graph as one compressed adjacency without a patch: the offsets and targets of a new
+    snapshot, every member's row copied from where `row` finds it."""
+    graph = named(graph)
+    size = graph.patch.shape[0]
+    offsets = np.zeros(size + 1, np.int64)
+    for member in range(size):
+        offsets[member + 1] = offsets[member] + row(graph, member).shape[0]
+    targets = np.empty(offsets[size], np.int32)
+    for member in range(size):
+        targets[offsets[member] : offsets[member + 1]] = row(graph, member)
+    return offsets, targets

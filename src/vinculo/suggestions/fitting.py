@@ -30,7 +30,7 @@ def split(graph: GraphIndex, *, share: float, seed: int) -> tuple[GraphIndex, di
     hidden connections."""
     low, high = graph.pairs()
     hide = np.random.default_rng(seed).random(len(low)) < share
-    size = int(graph.arrays()[2].shape[0])
+    size = graph.arrays().size
     kept = GraphIndex(Snapshot.from_pairs(low[~hide], high[~hide], size=size))
     return kept, by_member(low[hide], high[hide])
 

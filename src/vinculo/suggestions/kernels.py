@@ -1,26 +1,66 @@
 """The compiled inner loops of the suggestions (numba): gathering a member's candidates with their
-raw features in one pass, and the sample of mutual connections that explains each suggestion.
+raw features in one pass, the sample of mutual connections that explains each suggestion, and
+what the graph says of the best candidates for the reranker.
 
-The graph is the tuple of arrays `GraphIndex.arrays()` returns (see `vinculo.graph.kernels`). A
-profile is the tuple of arrays `ProfileIndex` holds, in the order of `ProfileIndex.arrays`:
-each member's affiliations (place, first and last year; one row per stretch of years, sorted by
-place and then year), each place's kind and the log of how many members it has, each place's
-members sorted by the year they started, and each member's sector, location and group of members
-with the same sector and location. As in the graph kernels, members are marked with an epoch
-number in reusable arrays instead of clearing them between calls.
+The graph reaches them as `GraphArrays` (`GraphIndex.arrays()`), the profiles as `ProfileArrays`
+(`ProfileIndex.arrays`), the member's groups as `GroupArrays`, all read field by field. As in the
+graph kernels, members are marked with an epoch number in reusable arrays instead of clearing them
+between calls.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit
 
-from vinculo.graph.kernels import intersect, row
+from vinculo.graph.kernels import GraphArrays, intersect, row
 
-Graph = tuple[Any, Any, Any, Any, Any]
-Profile = tuple[Any, ...]
+IntArray = npt.NDArray[np.int64]
+
+
+class ProfileArrays(NamedTuple):
+    """What the ranking reads of the members' profiles. A member's affiliations are rows
+    `affiliation_offsets[m]` to `affiliation_offsets[m + 1]` of the `affiliation_*` arrays, one row
+    per stretch of years at one place, sorted by place and then year. A place's members are rows
+    `place_offsets[p]` to `place_offsets[p + 1]` of the `place_*` arrays, sorted by the year they
+    started. A member's local group is the members with the same known sector and location,
+    rows `local_offsets[g]` to `local_offsets[g + 1]` of `local_members`, newest first."""
+
+    affiliation_offsets: IntArray  # one per member id, and one more
+    affiliation_place: IntArray
+    affiliation_start: IntArray  # first year
+    affiliation_end: IntArray  # last year
+    place_kind: IntArray  # ORGANIZATION or SCHOOL, one per place
+    place_log_size: npt.NDArray[np.float64]  # the log of how many members the place has
+    place_offsets: IntArray  # one per place, and one more
+    place_members: IntArray
+    place_start: IntArray
+    place_end: IntArray
+    sector: IntArray  # one per member id; 0 is unknown
+    location: IntArray  # one per member id; 0 is unknown
+    local_of: IntArray  # one per member id: its local group, or -1
+    local_offsets: IntArray  # one per local group, and one more
+    local_members: IntArray
+
+
+class GroupArrays(NamedTuple):
+    """The member's groups: group g's members are `members[offsets[g]:offsets[g + 1]]`."""
+
+    offsets: IntArray
+    members: IntArray
+
+
+class Limits(NamedTuple):
+    """Bounds on the candidates that do not come from the graph."""
+
+    place_candidates: int  # new ones per place of the member
+    place_scan: int  # members looked at per place
+    local_candidates: int  # new ones of the same sector and location
+    group_candidates: int  # new ones per group
+
 
 ORGANIZATION = 0
 SCHOOL = 1
@@ -62,13 +102,13 @@ def _add(
 
 @njit(cache=True, nogil=True)
 def collect(
-    graph: Graph,
+    graph: GraphArrays,
     member: int,
     exponent: float,
     excluded: Any,
-    profile: Profile,
-    groups: tuple[Any, Any],
-    limits: Any,
+    profile: ProfileArrays,
+    groups: GroupArrays,
+    limits: Limits,
     place_weights: Any,
     stamp: Any,
     tally: Any,
@@ -80,35 +120,15 @@ def collect(
     """A member's candidates and their features: the ids, and one row of `FEATURES` each.
 
     Candidates are the members two steps away, then members of the member's places whose years
-    overlap theirs (at most `limits[0]` new ones a place, looking at no more than `limits[1]`),
-    then members with the same sector and location (at most `limits[2]`), then members of the
-    member's groups (at most `limits[3]` new ones a group). The member, their connections and
-    `excluded` are never candidates. Shared groups are counted for every candidate.
+    overlap theirs, then members with the same sector and location, then members of the member's
+    groups, each as far as `limits` allows. The member, their connections and `excluded` are
+    never candidates. Shared groups are counted for every candidate.
 
-    `groups` is the member's groups as offsets into a flat array of their members.
     `place_weights` holds, per kind, the points of a shared place: a constant, a factor of the
     log of the place's size and one of the log of the years in common; a place never scores
     below zero."""
-    (
-        aff_offsets,
-        aff_place,
-        aff_start,
-        aff_end,
-        _place_kind,
-        _place_log_size,
-        place_offsets,
-        place_members,
-        place_start,
-        place_end,
-        sector,
-        location,
-        local_of,
-        local_offsets,
-        local_members,
-    ) = profile
-    group_offsets, group_members = groups
     size = stamp.shape[0]
-    profiled = aff_offsets.shape[0] - 1
+    profiled = profile.affiliation_offsets.shape[0] - 1
 
     stamp[member] = epoch
     tally[member] = -1
@@ -139,47 +159,53 @@ def collect(
 
     # The member's places: the latest to start first, among those who started by the end.
     if member < profiled:
-        for at in range(aff_offsets[member], aff_offsets[member + 1]):
-            place = aff_place[at]
-            start, end = aff_start[at], aff_end[at]
-            low, high = place_offsets[place], place_offsets[place + 1]
+        offsets = profile.affiliation_offsets
+        for at in range(offsets[member], offsets[member + 1]):
+            place = profile.affiliation_place[at]
+            start, end = profile.affiliation_start[at], profile.affiliation_end[at]
+            low, high = profile.place_offsets[place], profile.place_offsets[place + 1]
             while low < high:
                 middle = (low + high) // 2
-                if place_start[middle] <= end:
+                if profile.place_start[middle] <= end:
                     low = middle + 1
                 else:
                     high = middle
             added = scanned = 0
             look = low - 1
-            while look >= place_offsets[place] and added < limits[0] and scanned < limits[1]:
-                other = place_members[look]
+            while (
+                look >= profile.place_offsets[place]
+                and added < limits.place_candidates
+                and scanned < limits.place_scan
+            ):
+                other = profile.place_members[look]
                 scanned += 1
-                if place_end[look] >= start and stamp[other] != epoch:
+                if profile.place_end[look] >= start and stamp[other] != epoch:
                     count = _add(other, count, stamp, tally, weight, shared, queue, epoch)
                     added += 1
                 look -= 1
 
     # The same sector and location, bounded.
+    local_of = profile.local_of
     if member < local_of.shape[0] and local_of[member] >= 0:
         key = local_of[member]
         added = 0
-        for look in range(local_offsets[key], local_offsets[key + 1]):
-            if added >= limits[2]:
+        for look in range(profile.local_offsets[key], profile.local_offsets[key + 1]):
+            if added >= limits.local_candidates:
                 break
-            other = local_members[look]
+            other = profile.local_members[look]
             if stamp[other] != epoch:
                 count = _add(other, count, stamp, tally, weight, shared, queue, epoch)
                 added += 1
 
     # Groups: count the shared ones, and take a few new candidates from each.
-    for group in range(group_offsets.shape[0] - 1):
+    for group in range(groups.offsets.shape[0] - 1):
         added = 0
-        for look in range(group_offsets[group], group_offsets[group + 1]):
-            other = group_members[look]
+        for look in range(groups.offsets[group], groups.offsets[group + 1]):
+            other = groups.members[look]
             if other < 0 or other >= size:
                 continue
             if stamp[other] != epoch:
-                if added < limits[3]:
+                if added < limits.group_candidates:
                     count = _add(other, count, stamp, tally, weight, shared, queue, epoch)
                     shared[other] = 1
                     added += 1
@@ -194,6 +220,7 @@ def collect(
         out[index, MUTUAL_WEIGHT] = weight[other]
         out[index, CONNECTIONS] = row(graph, other).shape[0]
         out[index, SHARED_GROUPS] = shared[other]
+        sector, location = profile.sector, profile.location
         if member < sector.shape[0] and other < sector.shape[0]:
             if sector[member] > 0 and sector[member] == sector[other]:
                 out[index, SAME_SECTOR] = 1.0
@@ -206,29 +233,30 @@ def collect(
 
 @njit(cache=True, nogil=True)
 def _places(
-    member: int, other: int, index: int, profile: Profile, place_weights: Any, out: Any
+    member: int, other: int, index: int, profile: ProfileArrays, place_weights: Any, out: Any
 ) -> None:  # pragma: no cover - compiled
     """Add the places two members share in overlapping years to row `index` of `out`: both
     members' affiliations are sorted by place, so one merge finds them."""
-    aff_offsets, aff_place, aff_start, aff_end, place_kind, place_log_size = profile[:6]
-    mine, mine_end = aff_offsets[member], aff_offsets[member + 1]
-    theirs, theirs_end = aff_offsets[other], aff_offsets[other + 1]
+    offsets, place_of = profile.affiliation_offsets, profile.affiliation_place
+    start, end = profile.affiliation_start, profile.affiliation_end
+    mine, mine_end = offsets[member], offsets[member + 1]
+    theirs, theirs_end = offsets[other], offsets[other + 1]
     while mine < mine_end:
-        place = aff_place[mine]
-        while theirs < theirs_end and aff_place[theirs] < place:
+        place = place_of[mine]
+        while theirs < theirs_end and place_of[theirs] < place:
             theirs += 1
         years = 0
-        while mine < mine_end and aff_place[mine] == place:
+        while mine < mine_end and place_of[mine] == place:
             look = theirs
-            while look < theirs_end and aff_place[look] == place:
-                common = min(aff_end[mine], aff_end[look]) - max(aff_start[mine], aff_start[look])
+            while look < theirs_end and place_of[look] == place:
+                common = min(end[mine], end[look]) - max(start[mine], start[look])
                 if common >= 0:
                     years += common + 1
                 look += 1
             mine += 1
         if years > 0:
-            kind = place_kind[place]
-            log_size = place_log_size[place]
+            kind = profile.place_kind[place]
+            log_size = profile.place_log_size[place]
             log_years = np.log(years)
             column = PLACES + 3 * kind
             out[index, column] += 1.0
@@ -244,7 +272,9 @@ def _places(
 
 
 @njit(cache=True, nogil=True)
-def mutual_samples(graph: Graph, member: int, others: Any, out: Any) -> None:  # pragma: no cover
+def mutual_samples(
+    graph: GraphArrays, member: int, others: Any, out: Any
+) -> None:  # pragma: no cover
     """For each of `others`, up to `out.shape[1]` of its mutual connections with `member` in
     `out[k]`, those with fewest connections first and by id among equals; -1 fills the rest."""
     mine = row(graph, member)
@@ -266,7 +296,7 @@ def mutual_samples(graph: Graph, member: int, others: Any, out: Any) -> None:  #
 
 @njit(cache=True, nogil=True)
 def structure(
-    graph: Graph, member: int, others: Any, stamp: Any, paths: Any, mark: Any, epoch: int
+    graph: GraphArrays, member: int, others: Any, stamp: Any, paths: Any, mark: Any, epoch: int
 ) -> Any:  # pragma: no cover - compiled
     """What the graph says about `member` and each of `others`, one row of `STRUCTURE` each. Uses
     `epoch` to `epoch + others.shape[0]` in `stamp` and `mark`: `paths` holds, for every member

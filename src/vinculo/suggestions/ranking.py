@@ -4,6 +4,10 @@ overlapping years), from the same sector and location, and from the member's gro
 adds a few signals, each worth a number of points; a suggestion carries every signal with its
 points, so the product layer can put the two strongest into words.
 
+Once a community has a fitted reranker (`reranking.py`), the reranker decides the order of the
+best `DEPTH` candidates, and the first score's points only choose those candidates and the
+reasons shown; without one, the first score orders them too.
+
 Pure: it knows dense integer member ids (those of `GraphIndex`), numpy arrays and the compiled
 kernels in `kernels.py`; nothing of FastAPI, SQLAlchemy or the models. How the weights below
 were fitted, and how well the ranking does, is in docs/adr/0007-suggestions-ranking.md.
@@ -11,9 +15,7 @@ were fitted, and how well the ranking does, is in docs/adr/0007-suggestions-rank
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -22,8 +24,12 @@ import numpy as np
 import numpy.typing as npt
 
 from vinculo.graph import GraphIndex
+from vinculo.graph import warm_up as warm_up_graph
+from vinculo.graph.kernels import readonly
+from vinculo.graph.workspace import Workspace, WorkspacePool
 from vinculo.suggestions import kernels
-from vinculo.suggestions.reranking import DEPTH, Reranker, design
+from vinculo.suggestions.kernels import GroupArrays, Limits, ProfileArrays
+from vinculo.suggestions.reranking import COLUMNS, DEPTH, Reranker, design
 
 Kind = Literal["organization", "school"]
 KINDS: tuple[Kind, Kind] = ("organization", "school")
@@ -73,10 +79,10 @@ MUTUAL_SAMPLE = 3
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-_LIMITS = np.array([PLACE_CANDIDATES, PLACE_SCAN, LOCAL_CANDIDATES, GROUP_CANDIDATES], np.int64)
+_LIMITS = Limits(PLACE_CANDIDATES, PLACE_SCAN, LOCAL_CANDIDATES, GROUP_CANDIDATES)
 _PLACE_WEIGHTS = np.array(ORGANIZATION_POINTS + SCHOOL_POINTS, np.float64)
 _NO_IDS = np.empty(0, np.int64)
-_NO_GROUPS = (np.zeros(1, np.int64), _NO_IDS)
+_NO_GROUPS = GroupArrays(offsets=np.zeros(1, np.int64), members=_NO_IDS)
 
 
 @dataclass(frozen=True)
@@ -129,14 +135,10 @@ class ProfileIndex:
     (organizations and schools, with years), each place's members, each member's sector and
     location. Immutable; rebuild it when profiles change."""
 
-    def __init__(
-        self,
-        size: int,
-        arrays: tuple[npt.NDArray[np.generic], ...],
-        places: list[tuple[int, int]],
-    ) -> None:
+    def __init__(self, size: int, arrays: ProfileArrays, places: list[tuple[int, int]]) -> None:
         self.size = size
-        self.arrays = arrays
+        # Read-only, as the kernels take them: one signature for every profile index.
+        self.arrays = ProfileArrays._make(readonly(array, array.dtype.type) for array in arrays)
         self._places = places  # dense place -> (kind, place id)
 
     @classmethod
@@ -190,22 +192,22 @@ class ProfileIndex:
         sector = _attribute(sectors, size)
         location = _attribute(locations, size)
         local_of, local_offsets, local_members = _local(sector, location)
-        arrays = (
-            _offsets(owner, size),
-            where[by_member],
-            began[by_member],
-            ended[by_member],
-            kinds,
-            np.log(np.maximum(distinct, 1)).astype(np.float64),
-            _offsets(where, count),
-            owner[by_place],
-            began[by_place],
-            ended[by_place],
-            sector,
-            location,
-            local_of,
-            local_offsets,
-            local_members,
+        arrays = ProfileArrays(
+            affiliation_offsets=_offsets(owner, size),
+            affiliation_place=where[by_member],
+            affiliation_start=began[by_member],
+            affiliation_end=ended[by_member],
+            place_kind=kinds,
+            place_log_size=np.log(np.maximum(distinct, 1)).astype(np.float64),
+            place_offsets=_offsets(where, count),
+            place_members=owner[by_place],
+            place_start=began[by_place],
+            place_end=ended[by_place],
+            sector=sector,
+            location=location,
+            local_of=local_of,
+            local_offsets=local_offsets,
+            local_members=local_members,
         )
         places = [(0, 0)] * count
         for (kind_code, place_id), at in dense.items():
@@ -220,7 +222,9 @@ class ProfileIndex:
         """The places a and b were at in overlapping years, most years in common first."""
         if not (0 <= a < self.size and 0 <= b < self.size):
             return ()
-        offsets, place, start, end = self.arrays[:4]
+        arrays = self.arrays
+        offsets, place = arrays.affiliation_offsets, arrays.affiliation_place
+        start, end = arrays.affiliation_start, arrays.affiliation_end
         mine = range(int(offsets[a]), int(offsets[a + 1]))
         theirs = range(int(offsets[b]), int(offsets[b + 1]))
         found: dict[int, tuple[int, int, int]] = {}
@@ -275,51 +279,21 @@ def _local(sector: IntArray, location: IntArray) -> tuple[IntArray, IntArray, In
     return local_of, _offsets(key, int(key.max()) + 1), known[order].astype(np.int64)
 
 
-class _Workspace:
-    """Scratch arrays for one ranking at a time, one entry per member id."""
+class _Ranking(Workspace):
+    """The arrays one ranking at a time marks and fills, one entry per member id."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self.stamp = np.zeros(size, np.int32)
-        self.tally = np.zeros(size, np.int32)
-        self.weight = np.zeros(size, np.float64)
-        self.shared = np.zeros(size, np.int32)
-        self.queue = np.zeros(size, np.int64)
-        self.paths = np.zeros(size, np.float64)
-        self.mark = np.zeros(size, np.int32)
-        self.epoch = 0
-
-    def next_epoch(self, span: int = 1) -> int:
-        """The first of `span` epoch numbers no mark in the arrays holds yet."""
-        if self.epoch + span >= 2**31 - 1:
-            self.stamp[:] = 0
-            self.mark[:] = 0
-            self.epoch = 0
-        first = self.epoch + 1
-        self.epoch += span
-        return first
+        super().__init__(size)
+        self.stamp = self.marks()
+        self.tally = self.scratch(np.int32)
+        self.weight = self.scratch(np.float64)
+        self.shared = self.scratch(np.int32)
+        self.queue = self.scratch(np.int64)
+        self.paths = self.scratch(np.float64)
+        self.mark = self.marks()
 
 
-_free: list[_Workspace] = []
-_free_lock = threading.Lock()
-_KEEP = 8  # workspaces kept for reuse; more run at once only when more threads rank at once
-
-
-@contextmanager
-def _workspace(size: int) -> Iterator[_Workspace]:
-    """A workspace of at least `size` entries that no other thread is using."""
-    with _free_lock:
-        fitting = [work for work in _free if work.size >= size]
-        work = fitting[0] if fitting else _Workspace(size)
-        if fitting:
-            _free.remove(work)
-    try:
-        yield work
-    finally:
-        with _free_lock:
-            _free.append(work)
-            if len(_free) > _KEEP:
-                _free.remove(min(_free, key=lambda spare: spare.size))
+_workspaces = WorkspacePool(_Ranking)
 
 
 def mutual_term(features: FloatArray) -> FloatArray:
@@ -359,16 +333,17 @@ def candidates(
     """A member's candidates and their raw features (the columns named in `kernels.py`), in no
     particular order; for `rank`, and for fitting the weights offline (with another exponent
     for the mutual connections)."""
+    member = int(member)
     arrays = graph.arrays()
     flat = _flat_groups(groups)
-    top_member = int(flat[1].max()) if len(flat[1]) else -1
-    size = max(int(arrays[2].shape[0]), profiles.size, member + 1, top_member + 1)
+    top_member = int(flat.members.max()) if len(flat.members) else -1
+    size = max(arrays.size, profiles.size, member + 1, top_member + 1)
     skip = np.fromiter(excluded, np.int64) if excluded else _NO_IDS
-    with _workspace(size) as work:
+    with _workspaces.taken(size) as work:
         ids, features = kernels.collect(
             arrays,
             member,
-            exponent,
+            float(exponent),
             skip,
             profiles.arrays,
             flat,
@@ -387,9 +362,11 @@ def candidates(
 def structure(graph: GraphIndex, member: int, others: IntArray) -> FloatArray:
     """What the graph says about `member` and each of `others` (the columns of
     `kernels.structure`), for the reranker."""
+    member = int(member)
+    others = np.ascontiguousarray(others, np.int64)
     arrays = graph.arrays()
-    size = max(int(arrays[2].shape[0]), member + 1)
-    with _workspace(size) as work:
+    size = max(arrays.size, member + 1)
+    with _workspaces.taken(size) as work:
         epoch = work.next_epoch(len(others) + 1)
         found: FloatArray = kernels.structure(
             arrays, member, others, work.stamp, work.paths, work.mark, epoch
@@ -421,6 +398,7 @@ def rank(
     `groups` is the member's groups, each group id with its members; a group shared counts as a
     signal and a few of each group's members become candidates. With a `reranker`, the best
     `DEPTH` by the first score are ordered by it, and its score is the suggestion's."""
+    member = int(member)
     if limit <= 0 or member < 0:
         return []
     ids, features = candidates(graph, profiles, member, excluded=excluded, groups=groups)
@@ -465,13 +443,13 @@ def best(ids: IntArray, score: FloatArray, limit: int) -> IntArray:
     return result
 
 
-def _flat_groups(groups: Mapping[int, Collection[int]] | None) -> tuple[IntArray, IntArray]:
+def _flat_groups(groups: Mapping[int, Collection[int]] | None) -> GroupArrays:
     if not groups:
         return _NO_GROUPS
     rows = [np.unique(np.fromiter(members, np.int64)) for members in groups.values()]
     offsets = np.zeros(len(rows) + 1, np.int64)
     np.cumsum([len(r) for r in rows], out=offsets[1:])
-    return offsets, np.concatenate(rows) if rows else _NO_IDS
+    return GroupArrays(offsets=offsets, members=np.concatenate(rows))
 
 
 def _suggestion(
@@ -501,6 +479,33 @@ def _suggestion(
     return Suggestion(member=other, score=score, signals=signals)
 
 
+def warm_up() -> None:
+    """Compile every kernel the suggestions call, the graph's included (`vinculo.graph.warm_up`),
+    or load them from numba's cache, with the signatures serving uses: by ranking on a tiny
+    community with a patched graph, places, sectors, locations, groups, exclusions and a
+    reranker. For start-up: the first call in a fresh clone compiles for seconds, which no
+    request for suggestions should wait for."""
+    warm_up_graph()
+    graph = GraphIndex.from_pairs([(0, 1), (1, 2), (2, 3), (3, 4), (1, 3), (0, 5), (5, 6)])
+    graph.connect(6, 7)  # a live graph has a patch
+    profiles = ProfileIndex.build(
+        9,
+        [
+            (0, 1, "organization", 2010, None),
+            (8, 1, "organization", 2012, 2020),
+            (0, 2, "school", 2000, 2004),
+            (7, 2, "school", 2001, 2003),
+        ],
+        {0: 1, 7: 1},
+        {0: 1, 7: 1},
+        current_year=2026,
+    )
+    reranker = Reranker(np.zeros(COLUMNS), np.ones(COLUMNS), np.zeros(COLUMNS), 1)
+    for second_look in (None, reranker):
+        rank(graph, profiles, 0, excluded={4}, groups={1: {0, 6, 8}}, reranker=second_look)
+        rank(graph, profiles, 2, reranker=second_look)
+
+
 __all__ = [
     "GROUPS",
     "KINDS",
@@ -521,4 +526,5 @@ __all__ = [
     "rank",
     "rerank_inputs",
     "structure",
+    "warm_up",
 ]
