@@ -43,11 +43,7 @@ coming from `POST /api/v1/auth/token`. Every error is RFC 9457 `application/prob
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    database = database or Database(
-        settings.database_url,
-        busy_timeout=settings.sqlite_busy_timeout,
-        pool_size=settings.database_pool_size,
-    )
+    database = database or Database.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -22,7 +22,7 @@ app.add_typer(graph_app, name="graph")
 
 def _database() -> Database:
     settings = get_settings()
-    return Database(settings.database_url, busy_timeout=settings.sqlite_busy_timeout, pool_size=2)
+    return Database.from_settings(settings, pool_size=2)
 
 
 @app.command()

@@ -16,10 +16,11 @@ from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, e
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 from vinculo.errors import VinculoError
+from vinculo.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,10 @@ class Base(DeclarativeBase):
 
 _EFFECTS_KEY = "vinculo_after_commit"
 _SERVICES_KEY = "vinculo_services"
-_WRITE_OPTION = "vinculo_write"
-_CONSISTENT_OPTION = "vinculo_consistent"
+_DATABASE_KEY = "vinculo_database"
+_MODE_OPTION = "vinculo_mode"
+_AUTOCOMMIT = "autocommit"
+_MODES = ("write", "write-consistent", "read", "read-consistent", _AUTOCOMMIT)
 
 
 def one_of(column: str, values: Iterable[str]) -> str:
@@ -88,8 +91,10 @@ def lock_members(db: Session, member_ids: Iterable[int]) -> None:
     if db.get_bind().dialect.name != "postgresql":
         return
     # A key is a 32-bit integer: larger ids wrap around (two members sharing a lock only wait).
-    for key in sorted({member_id % 2**31 for member_id in member_ids}):
-        db.execute(text("SELECT pg_advisory_xact_lock(1, CAST(:key AS integer))"), {"key": key})
+    # One statement; PostgreSQL takes the locks of its select list in order.
+    keys = sorted({member_id % 2**31 for member_id in member_ids})
+    calls = ", ".join(f"pg_advisory_xact_lock(1, CAST(:k{n} AS integer))" for n in range(len(keys)))
+    db.execute(text(f"SELECT {calls}"), {f"k{n}": key for n, key in enumerate(keys)})
 
 
 def insert_new(db: Session, model: type[Base], key: Sequence[str], **values: Any) -> bool:
@@ -145,28 +150,66 @@ class ServiceSlot(Generic[T]):
 
 
 class Database:
-    """An engine and its sessions, configured for the backend the URL names."""
+    """An engine and its sessions, configured for the backend the URL names.
 
-    def __init__(self, url: str, *, busy_timeout: float = 30.0, pool_size: int = 10) -> None:
+    Every wait is bounded: a connection from the pool (`pool_timeout`), a statement and a lock on
+    PostgreSQL (`statement_timeout`, `lock_timeout`), the write lock on SQLite (`busy_timeout`). A
+    wait that runs out is an error the web layer answers with 503 and `Retry-After`. No connection
+    is pinged before use: one the server dropped fails its request (503) and is replaced."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout: float = 30.0,
+        pool_size: int = 10,
+        pool_timeout: float = 30.0,
+        statement_timeout: float = 0.0,
+        lock_timeout: float = 0.0,
+        connect_timeout: float = 10.0,
+    ) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        pool = {"pool_size": pool_size, "max_overflow": pool_size, "pool_timeout": pool_timeout}
         if self.is_sqlite:
             if self.url.database in (None, "", ":memory:"):
                 raise ValueError("Vínculo needs a SQLite file, not an in-memory database")
             self.engine = create_engine(
                 self.url,
                 connect_args={"check_same_thread": False, "timeout": busy_timeout},
-                pool_size=pool_size,
-                max_overflow=pool_size,
+                **pool,
             )
             _configure_sqlite(self.engine, busy_timeout=busy_timeout)
         else:
-            self.engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            options = " ".join(
+                f"-c {name}={int(seconds * 1000)}"
+                for name, seconds in (
+                    ("statement_timeout", statement_timeout),
+                    ("lock_timeout", lock_timeout),
+                )
+                if seconds > 0
             )
+            connect_args: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout))}
+            if options:
+                connect_args["options"] = options
+            self.engine = create_engine(self.url, connect_args=connect_args, **pool)
             _configure_postgresql(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._binds = {
+            mode: self.engine.execution_options(**{_MODE_OPTION: mode}) for mode in _MODES
+        }
         self._services: dict[ServiceSlot[Any], Any] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, pool_size: int | None = None) -> Database:
+        return cls(
+            settings.database_url,
+            busy_timeout=settings.sqlite_busy_timeout,
+            pool_size=pool_size or settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout,
+            statement_timeout=settings.database_statement_timeout,
+            lock_timeout=settings.database_lock_timeout,
+            connect_timeout=settings.database_connect_timeout,
+        )
 
     def provide(self, slot: ServiceSlot[T], service: T) -> None:
         """Hand `service` to every unit of work from now on."""
@@ -175,20 +218,27 @@ class Database:
     def withdraw(self, slot: ServiceSlot[Any]) -> None:
         self._services.pop(slot, None)
 
+    def _session(self, mode: str) -> Session:
+        return Session(
+            self._binds[mode],
+            expire_on_commit=False,
+            info={_SERVICES_KEY: dict(self._services), _DATABASE_KEY: self},
+        )
+
     @contextmanager
     def unit_of_work(self, *, write: bool = True, consistent: bool = False) -> Iterator[Session]:
         """One transaction. Read-only units are enforced read-only by the database itself.
 
-        On SQLite a writing unit takes the write lock when it begins, so two writers queue up
-        instead of one failing halfway through. A `consistent` unit sees one snapshot for all its
-        statements (REPEATABLE READ on PostgreSQL; every SQLite transaction already does).
+        The transaction begins with the unit's first statement, in one round trip that says its
+        mode, so work done before it (checking a password) holds no lock. On SQLite a writing
+        unit takes the write lock when it begins, so two writers queue up instead of one failing
+        halfway through. A `consistent` unit sees one snapshot for all its statements
+        (REPEATABLE READ on PostgreSQL; every SQLite transaction already does).
         """
-        session = self._sessions(info={_SERVICES_KEY: dict(self._services)})
+        mode = ("write" if write else "read") + ("-consistent" if consistent else "")
+        session = self._session(mode)
         effects: list[Callable[[], object]] = []
         try:
-            session.connection(
-                execution_options={_WRITE_OPTION: write, _CONSISTENT_OPTION: consistent}
-            )
             yield session
             effects = session.info.pop(_EFFECTS_KEY, [])
             session.commit()
@@ -209,8 +259,28 @@ class Database:
             for effect in effects:
                 _run_effect(effect)
 
+    @contextmanager
+    def statements(self) -> Iterator[Session]:
+        """Reads outside any transaction, each statement on its own: for what must not wait for
+        a unit of work or hold one open (who a bearer token belongs to, a password's hash)."""
+        session = self._session(_AUTOCOMMIT)
+        try:
+            yield session
+        finally:
+            session.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def outside_the_unit(db: Session) -> Iterator[Session]:
+    """Reads, each statement on its own, from the database of a unit of work but outside its
+    transaction: what a service reads before the slow part of its work (checking a password),
+    so that the unit's transaction, which begins with its first statement, begins after it."""
+    database: Database = db.info[_DATABASE_KEY]
+    with database.statements() as reader:
+        yield reader
 
 
 def ping(db: Session) -> None:
@@ -226,13 +296,13 @@ def _run_effect(effect: Callable[[], object]) -> None:
         log.exception("after-commit effect %r failed", effect)
 
 
-def _wants_write(conn: Connection) -> bool:
-    return bool(conn.get_execution_options().get(_WRITE_OPTION, True))
+def _mode(conn: Connection) -> str:
+    return str(conn.get_execution_options().get(_MODE_OPTION, "write"))
 
 
 def _configure_sqlite(engine: Engine, *, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN, so that we choose its kind.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -240,25 +310,39 @@ def _configure_sqlite(engine: Engine, *, busy_timeout: float) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA query_only=0")
         cursor.close()
+        record.info["query_only"] = False
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        if _wants_write(conn):
-            conn.exec_driver_sql("PRAGMA query_only=0")
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("PRAGMA query_only=1")
-            conn.exec_driver_sql("BEGIN")
+        mode = _mode(conn)
+        if mode == _AUTOCOMMIT:
+            return
+        writing = mode.startswith("write")
+        record_info = conn.connection.info
+        if record_info.get("query_only") == writing:
+            # Only when it changes: the pragma is a statement of its own.
+            conn.exec_driver_sql(f"PRAGMA query_only={0 if writing else 1}")
+            record_info["query_only"] = not writing
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver begins nothing by itself: the "begin" event below sends one BEGIN that says
+        # the transaction's mode, a round trip instead of two.
+        dbapi_connection.autocommit = True
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        modes = []
-        if conn.get_execution_options().get(_CONSISTENT_OPTION):
-            modes.append("ISOLATION LEVEL REPEATABLE READ")
-        if not _wants_write(conn):
-            modes.append("READ ONLY")
-        if modes:
-            conn.exec_driver_sql(f"SET TRANSACTION {', '.join(modes)}")
+        mode = _mode(conn)
+        if mode == _AUTOCOMMIT:
+            return
+        begin = "BEGIN"
+        if mode.endswith("-consistent"):
+            begin += " ISOLATION LEVEL REPEATABLE READ"
+        if mode.startswith("read"):
+            begin += " READ ONLY"
+        conn.exec_driver_sql(begin)

@@ -114,7 +114,7 @@ def _say(result: dict[str, Any], *, as_json: bool) -> None:
 def _database() -> Database:
     from vinculo.settings import get_settings
 
-    return Database(get_settings().database_url, pool_size=2)
+    return Database.from_settings(get_settings(), pool_size=2)
 
 
 def _single(op: str, a: str, b: str | None, *, external: bool, as_json: bool, **more: Any) -> None:

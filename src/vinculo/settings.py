@@ -22,9 +22,16 @@ class Settings(BaseSettings):
     # Cookies marked Secure are dropped by browsers over plain http, so only production sets it.
     secure_cookies: bool = False
     default_locale: Literal["es", "en"] = "en"
-    # Seconds a SQLite writer waits for the write lock before giving up.
-    sqlite_busy_timeout: float = 30.0
+    # Every wait on the database is bounded; one that runs out is answered 503 with Retry-After.
+    # Seconds a SQLite writer waits for the write lock.
+    sqlite_busy_timeout: float = Field(default=5.0, gt=0)
     database_pool_size: int = Field(default=10, ge=1)
+    # Seconds a request waits for a connection from the pool.
+    database_pool_timeout: float = Field(default=2.0, gt=0)
+    # On PostgreSQL: the longest statement, the longest wait for a lock, and for a connection.
+    database_statement_timeout: float = Field(default=10.0, ge=0)
+    database_lock_timeout: float = Field(default=5.0, ge=0)
+    database_connect_timeout: float = Field(default=3.0, gt=0)
 
     # Identity
     session_idle_days: int = Field(default=14, ge=1)

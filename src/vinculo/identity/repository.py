@@ -48,8 +48,14 @@ def add_session(db: Session, auth_session: AuthSession) -> None:
     db.flush()
 
 
-def session_by_token_hash(db: Session, token_hash: str) -> AuthSession | None:
-    return db.scalars(select(AuthSession).where(AuthSession.token_hash == token_hash)).one_or_none()
+def session_and_member(db: Session, token_hash: str) -> tuple[AuthSession, Member] | None:
+    """The session or token with this hash and its member, in one query."""
+    row = db.execute(
+        select(AuthSession, Member)
+        .join(Member, Member.id == AuthSession.member_id)
+        .where(AuthSession.token_hash == token_hash)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 def touch_session(db: Session, *, session_id: int, at: datetime) -> None:

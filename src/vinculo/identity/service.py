@@ -52,6 +52,11 @@ class SignedIn:
     session_id: int
     needs_touch: bool
 
+    def attached_to(self, db: Session) -> SignedIn:
+        """The same, with the member belonging to `db`, without reading it again (it was read
+        outside the unit of work, before it began)."""
+        return SignedIn(db.merge(self.member, load=False), self.session_id, self.needs_touch)
+
 
 def register_member(
     db: Session, *, email: str, password: str, name: str, locale: str | None = None
@@ -128,14 +133,12 @@ def open_session(db: Session, *, member: Member, kind: SessionKind) -> str:
 
 def signed_in(db: Session, *, token: str, kind: SessionKind) -> SignedIn | None:
     """The member behind a session cookie or bearer token, unless it is unknown or idle too long."""
-    auth_session = repository.session_by_token_hash(db, _token_hash(token))
+    found = repository.session_and_member(db, _token_hash(token))
     now = clock.now()
-    if auth_session is None or auth_session.kind != kind:
+    if found is None:
         return None
-    if auth_session.last_seen_at < _idle_since(now):
-        return None
-    member = repository.member_by_id(db, auth_session.member_id)
-    if member is None:
+    auth_session, member = found
+    if auth_session.kind != kind or auth_session.last_seen_at < _idle_since(now):
         return None
     touch_after = timedelta(minutes=get_settings().session_touch_minutes)
     return SignedIn(

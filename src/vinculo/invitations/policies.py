@@ -12,8 +12,11 @@ from vinculo.errors import N_, Conflict, Forbidden, TooManyRequests
 from vinculo.identity.models import Member
 from vinculo.invitations import repository
 from vinculo.invitations.links import link_between
+from vinculo.invitations.repository import SenderRecord
 from vinculo.privacy import service as privacy
 from vinculo.settings import get_settings
+
+WEEK = timedelta(days=7)
 
 
 class InvitationCooldown(Conflict):
@@ -54,32 +57,35 @@ def cooldown_start(now: datetime) -> datetime:
     return now - timedelta(days=get_settings().reinvite_cooldown_days)
 
 
-def refuse_during_cooldown(
-    db: Session, *, sender: Member, recipient: Member, now: datetime
-) -> None:
+def record_of(db: Session, *, sender: Member, recipient: Member, now: datetime) -> SenderRecord:
+    """What the rules below read of the sender's invitations, in one query."""
+    return repository.sender_record(
+        db,
+        sender_id=sender.id,
+        recipient_id=recipient.id,
+        now=now,
+        week_start=now - WEEK,
+        reports_since=now - timedelta(days=get_settings().report_window_days),
+    )
+
+
+def refuse_during_cooldown(record: SenderRecord, *, now: datetime) -> None:
     """After a withdrawal, an ignore or an expiry, the same sender waits before inviting the same
     member again."""
-    ended = repository.last_ended_from(db, sender_id=sender.id, recipient_id=recipient.id, now=now)
-    if ended is None:
+    if record.last_ended is None:
         return
-    until = ended + timedelta(days=get_settings().reinvite_cooldown_days)
+    until = record.last_ended + timedelta(days=get_settings().reinvite_cooldown_days)
     if until > now:
         raise InvitationCooldown(date=until.date().isoformat())
 
 
 def refuse_by_who_can_invite(
-    db: Session, *, sender: Member, recipient: Member, knows_email: bool, now: datetime
+    db: Session, *, sender: Member, recipient: Member, knows_email: bool, record: SenderRecord
 ) -> None:
     """The recipient's "who can invite me", and the restriction on a sender reported too often:
     both let through a sender who knows the recipient's email or shares a link with them."""
-    settings = get_settings()
     policy = privacy.who_can_invite(db, member_id=recipient.id)
-    restricted = (
-        repository.reports_since(
-            db, sender_id=sender.id, since=now - timedelta(days=settings.report_window_days)
-        )
-        >= settings.reports_to_restrict
-    )
+    restricted = record.reports >= get_settings().reports_to_restrict
     if knows_email or (policy == "anyone" and not restricted):
         return
     has_link = policy != "email" and link_between(db, viewer=sender, other_id=recipient.id).exists
@@ -89,19 +95,16 @@ def refuse_by_who_can_invite(
         raise RestrictedSender()
 
 
-def refuse_over_weekly_cap(db: Session, *, sender: Member, now: datetime) -> None:
+def refuse_over_weekly_cap(record: SenderRecord, *, now: datetime) -> None:
     """At most so many invitations in a rolling week; fewer for a sender whose answered
     invitations were seldom accepted."""
     settings = get_settings()
-    week = timedelta(days=7)
-    answered, accepted = repository.answered_by_others(db, sender_id=sender.id)
     limit = settings.invitations_per_week
     if (
-        answered >= settings.low_acceptance_min_answered
-        and accepted < settings.low_acceptance_rate * answered
+        record.answered >= settings.low_acceptance_min_answered
+        and record.accepted < settings.low_acceptance_rate * record.answered
     ):
         limit = settings.invitations_per_week_low_acceptance
-    sent, oldest = repository.sent_since(db, sender_id=sender.id, since=now - week)
-    if sent >= limit and oldest is not None:
-        wait = oldest + week - now
+    if record.sent >= limit and record.oldest_sent is not None:
+        wait = record.oldest_sent + WEEK - now
         raise WeeklyInvitationLimit(retry_after=int(wait.total_seconds()) + 1, limit=limit)

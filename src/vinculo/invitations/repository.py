@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from vinculo.db import ordered_pair
@@ -32,12 +32,17 @@ def invitation_by_id(db: Session, invitation_id: int) -> Invitation | None:
     return db.get(Invitation, invitation_id, populate_existing=True)
 
 
-def pending_between(db: Session, a: int, b: int) -> Invitation | None:
-    """The pending invitation of the pair, either way (there is at most one)."""
+def open_between(db: Session, a: int, b: int) -> list[Invitation]:
+    """The pair's invitations either way that are pending or ignored, expired or not (there are
+    few: at most one pending for the pair, and ignored ones until they expire)."""
     low, high = ordered_pair(a, b)
-    return db.scalar(
-        select(Invitation).where(
-            Invitation.low_id == low, Invitation.high_id == high, Invitation.status == PENDING
+    return list(
+        db.scalars(
+            select(Invitation).where(
+                Invitation.low_id == low,
+                Invitation.high_id == high,
+                Invitation.status.in_(OPEN_TO_SENDER),
+            )
         )
     )
 
@@ -167,43 +172,52 @@ def invitations(
     return list(db.scalars(statement.order_by(Invitation.id.desc()).limit(limit + 1)))
 
 
-def sent_since(db: Session, *, sender_id: int, since: datetime) -> tuple[int, datetime | None]:
-    count, oldest = db.execute(
-        select(func.count(), func.min(Invitation.created_at)).where(
-            Invitation.sender_id == sender_id, Invitation.created_at >= since
-        )
-    ).one()
-    return int(count), oldest
+class SenderRecord(NamedTuple):
+    """What the policies read of a sender's invitations, in one query."""
+
+    sent: int  # since the start of the rolling week
+    oldest_sent: datetime | None  # the oldest of those
+    answered: int  # accepted, or ignored or reported (even if withdrawn afterwards)
+    accepted: int
+    reports: int  # "I don't know this person", since the start of the report window
+    last_ended: datetime | None  # to this recipient, without a connection: the cooldown's start
 
 
-def answered_by_others(db: Session, *, sender_id: int) -> tuple[int, int]:
-    """How many of the sender's invitations were answered, and how many of those accepted. An
-    ignored invitation its sender withdrew afterwards is still an answer."""
+def sender_record(
+    db: Session,
+    *,
+    sender_id: int,
+    recipient_id: int,
+    now: datetime,
+    week_start: datetime,
+    reports_since: datetime,
+) -> SenderRecord:
+    """The sender's invitations as the policies count them. A report dates from when it was
+    made (`ignored_at`), not from `closed_at`, which a later withdrawal by the sender moves."""
     accepted = Invitation.status == InvitationStatus.ACCEPTED
-    answered, yes = db.execute(
+    recent = Invitation.created_at >= week_start
+    row = db.execute(
         select(
-            func.count(),
-            func.coalesce(func.sum(case((accepted, 1), else_=0)), 0),
-        ).where(
-            Invitation.sender_id == sender_id,
-            or_(accepted, Invitation.ignored_at.is_not(None)),
-        )
-    ).one()
-    return int(answered), int(yes)
-
-
-def reports_since(db: Session, *, sender_id: int, since: datetime) -> int:
-    """How many of the sender's invitations were reported since then. A report dates from when it
-    was made (`ignored_at`), not from `closed_at`, which a later withdrawal by the sender moves."""
-    return int(
-        db.scalar(
-            select(func.count()).where(
-                Invitation.sender_id == sender_id,
+            func.count().filter(recent),
+            func.min(Invitation.created_at).filter(recent),
+            func.count().filter(or_(accepted, Invitation.ignored_at.is_not(None))),
+            func.count().filter(accepted),
+            func.count().filter(
                 Invitation.reported.is_(True),
-                func.coalesce(Invitation.ignored_at, Invitation.closed_at) >= since,
-            )
-        )
-        or 0
+                func.coalesce(Invitation.ignored_at, Invitation.closed_at) >= reports_since,
+            ),
+            func.max(_ended_at()).filter(
+                Invitation.recipient_id == recipient_id, _ended_without_connection(now)
+            ),
+        ).where(Invitation.sender_id == sender_id)
+    ).one()
+    return SenderRecord(
+        sent=int(row[0]),
+        oldest_sent=row[1],
+        answered=int(row[2]),
+        accepted=int(row[3]),
+        reports=int(row[4]),
+        last_ended=row[5],
     )
 
 
@@ -225,27 +239,12 @@ def _ended_at() -> ColumnElement[datetime]:
     )
 
 
-def last_ended_from(
-    db: Session, *, sender_id: int, recipient_id: int, now: datetime
-) -> datetime | None:
-    """When the sender's latest invitation to the recipient that ended without a connection
-    ended: the start of the re-invitation cooldown."""
-    last: datetime | None = db.scalar(
-        select(func.max(_ended_at())).where(
-            Invitation.sender_id == sender_id,
-            Invitation.recipient_id == recipient_id,
-            _ended_without_connection(now),
-        )
-    )
-    return last
-
-
 def kept_apart_from(
     db: Session, *, member_id: int, now: datetime, cooldown_start: datetime
 ) -> set[int]:
     """The members an invitation keeps out of this member's suggestions: one still open either
     way (an ignored one included: to its sender it looks pending), and those the member invited
-    whose invitation ended within the re-invitation cooldown, counted as `last_ended_from` counts
+    whose invitation ended within the re-invitation cooldown, counted as `sender_record` counts
     it."""
     still_open = and_(Invitation.status.in_(OPEN_TO_SENDER), Invitation.expires_at > now)
     cooling = and_(
@@ -260,22 +259,6 @@ def kept_apart_from(
     return {
         recipient if sender == member_id else sender for sender, recipient in db.execute(statement)
     }
-
-
-def ignored_open_from(db: Session, *, sender_id: int, recipient_id: int, now: datetime) -> bool:
-    """Whether the sender has an ignored invitation to the recipient that still looks pending."""
-    return bool(
-        db.scalar(
-            select(
-                exists().where(
-                    Invitation.sender_id == sender_id,
-                    Invitation.recipient_id == recipient_id,
-                    Invitation.status == InvitationStatus.IGNORED,
-                    Invitation.expires_at > now,
-                )
-            )
-        )
-    )
 
 
 def expire_pending(db: Session, *, now: datetime) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from vinculo import clock
 from vinculo.db import lock_members, ordered_pair
 from vinculo.errors import N_, Conflict, InvalidInput, NotFound
-from vinculo.identity import repository as members
+from vinculo.identity import repository as members_repository
 from vinculo.identity.models import Member
 from vinculo.invitations import policies, repository
 from vinculo.invitations.links import Link, links_with
@@ -127,36 +127,29 @@ def send_invitation(
     # Take turns first, then look: a block committed while we waited must be seen.
     lock_members(db, (sender.id, to))
     recipient = privacy.access_member(db, viewer=sender, member_id=to)
-
     if network.is_connected(db, a=sender.id, b=recipient.id):
         raise AlreadyConnected()
-    pending = repository.pending_between(db, sender.id, recipient.id)
-    if pending is not None and pending.expires_at > now and pending.sender_id == sender.id:
-        raise AlreadyInvited()
-    if repository.ignored_open_from(db, sender_id=sender.id, recipient_id=recipient.id, now=now):
-        raise AlreadyInvited()
-    if pending is not None and pending.expires_at > now:
-        # They invited us first: this invitation answers theirs.
-        return _connect_crossing(db, sender=sender, recipient=recipient, theirs=pending, note=note)
-    ignored = repository.open_invitation(
-        db,
-        sender_id=recipient.id,
-        recipient_id=sender.id,
-        statuses=(InvitationStatus.IGNORED,),
-        now=now,
-    )
-    if ignored is not None:
-        # We ignored theirs, but to them it still looks pending: answer it the same way, or they
-        # would see our invitation next to their "pending" one and learn of the ignore.
-        return _connect_crossing(db, sender=sender, recipient=recipient, theirs=ignored, note=note)
 
-    policies.refuse_during_cooldown(db, sender=sender, recipient=recipient, now=now)
+    between = repository.open_between(db, sender.id, recipient.id)
+    unexpired = [invitation for invitation in between if invitation.expires_at > now]
+    if any(invitation.sender_id == sender.id for invitation in unexpired):
+        # Pending, or ignored (which looks pending to its sender): wait for the answer.
+        raise AlreadyInvited()
+    theirs = next(iter(unexpired), None)
+    if theirs is not None:
+        # They invited us first: this invitation answers theirs. One we ignored still looks
+        # pending to them, and is answered the same way, or they would see our invitation next
+        # to their "pending" one and learn of the ignore.
+        return _connect_crossing(db, sender=sender, recipient=recipient, theirs=theirs, note=note)
+
+    record = policies.record_of(db, sender=sender, recipient=recipient, now=now)
+    policies.refuse_during_cooldown(record, now=now)
     knows_email = email is not None and email.strip().lower() == recipient.email
     policies.refuse_by_who_can_invite(
-        db, sender=sender, recipient=recipient, knows_email=knows_email, now=now
+        db, sender=sender, recipient=recipient, knows_email=knows_email, record=record
     )
-    policies.refuse_over_weekly_cap(db, sender=sender, now=now)
-    if pending is not None:
+    policies.refuse_over_weekly_cap(record, now=now)
+    if any(invitation.status == InvitationStatus.PENDING for invitation in between):
         # A pending row past its expiry: expired now, so that the pair's slot is free.
         repository.expire_pending(db, now=now)
 
@@ -168,7 +161,7 @@ def send_invitation(
         actor_id=sender.id,
         invitation_id=invitation.id,
     )
-    return _views(db, [invitation], viewer=sender)[0]
+    return _views(db, [invitation], viewer=sender, members=[recipient])[0]
 
 
 def place_invitation(
@@ -243,7 +236,7 @@ def _connect_crossing(
         actor_id=sender.id,
         invitation_id=theirs.id,
     )
-    return _views(db, [ours], viewer=sender)[0]
+    return _views(db, [ours], viewer=sender, members=[recipient])[0]
 
 
 def _connect(db: Session, *, a: int, b: int, now: datetime) -> None:
@@ -271,7 +264,7 @@ def accept_invitation(db: Session, *, invitation_id: int, by: Member) -> Invitat
         invitation_id=invitation.id,
     )
     db.refresh(invitation)
-    return _views(db, [invitation], viewer=by)[0]
+    return _views(db, [invitation], viewer=by, members=[sender])[0]
 
 
 def ignore_invitation(db: Session, *, invitation_id: int, by: Member) -> InvitationView:
@@ -371,15 +364,21 @@ def invitations_of(
 
 
 def _views(
-    db: Session, invitations: Sequence[Invitation], *, viewer: Member, with_links: bool = False
+    db: Session,
+    invitations: Sequence[Invitation],
+    *,
+    viewer: Member,
+    with_links: bool = False,
+    members: Sequence[Member] = (),
 ) -> list[InvitationView]:
     """Invitations as the viewer sees them, for a whole list in a few queries: both members with
     their degree, the members the viewer invited with the connections the two share, and, where
-    asked, the link with each member who invited the viewer."""
+    asked, the link with each member who invited the viewer. `members` are those the caller has
+    at hand already."""
     now = clock.now()
-    found = members.members_by_id(
-        db, sorted({i.sender_id for i in invitations} | {i.recipient_id for i in invitations})
-    )
+    found = {member.id: member for member in (viewer, *members)}
+    missing = {i.sender_id for i in invitations} | {i.recipient_id for i in invitations}
+    found.update(members_repository.members_by_id(db, sorted(missing - found.keys())))
     views = {
         view.member.id: view
         for view in degrees.views_of(

@@ -93,7 +93,26 @@ def mutual_connections(
 ) -> MutualConnections:
     """The connections the viewer and a member have in common (always shown), by name, with
     their count."""
+    return _mutual_page(
+        db,
+        viewer=viewer,
+        member=privacy.access_member(db, viewer=viewer, member_id=member_id),
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def member_with_mutual_sample(
+    db: Session, *, viewer: Member, member_id: int, sample: int
+) -> tuple[Member, MutualConnections]:
+    """A member the viewer may see, and the first few connections the two share, by name."""
     member = privacy.access_member(db, viewer=viewer, member_id=member_id)
+    return member, _mutual_page(db, viewer=viewer, member=member, cursor=None, limit=sample)
+
+
+def _mutual_page(
+    db: Session, *, viewer: Member, member: Member, cursor: str | None, limit: int
+) -> MutualConnections:
     after = None
     if cursor:
         name_key, last_id = decode_cursor(cursor, shape=(str, int))

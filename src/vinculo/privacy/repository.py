@@ -42,6 +42,14 @@ def is_blocked_either_way(db: Session, *, a: int, b: int) -> bool:
     return bool(db.scalar(select(blocked_either_way(a, b))))
 
 
+def member_unless_blocked(db: Session, *, viewer_id: int, member_id: int) -> Member | None:
+    """The member, unless there is none or a block between them and the viewer, either way; one
+    query."""
+    return db.scalars(
+        select(Member).where(Member.id == member_id, ~blocked_either_way(viewer_id, Member.id))
+    ).one_or_none()
+
+
 def block_exists(db: Session, *, blocker_id: int, blocked_id: int) -> bool:
     return db.get(Block, (blocker_id, blocked_id)) is not None
 

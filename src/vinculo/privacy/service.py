@@ -51,10 +51,10 @@ CONNECTIONS_ONLY = N_("This member shows their connections only to their connect
 def access_member(db: Session, *, viewer: Member, member_id: int) -> Member:
     """The one way to reach a member: 404 when there is none, or when a block, either way,
     hides them from the viewer. The viewer reaches themselves."""
-    member = members.member_by_id(db, member_id)
-    if member is None or (
-        member.id != viewer.id and repository.is_blocked_either_way(db, a=viewer.id, b=member.id)
-    ):
+    if member_id == viewer.id:
+        return viewer
+    member = repository.member_unless_blocked(db, viewer_id=viewer.id, member_id=member_id)
+    if member is None:
         raise MemberNotFound()
     return member
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, insert, select, tuple_, union
+from sqlalchemy import func, insert, literal, select, tuple_, union, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,20 +37,68 @@ def place_named(db: Session, model: type[PlaceT], name: str) -> PlaceT:
 
 def entries_of(db: Session, model: type[EntryT], *, member_id: int) -> list[EntryT]:
     """A member's positions or education, open ones first, then the most recent."""
-    return list(
-        db.scalars(
-            select(model)
-            .where(model.member_id == member_id)
-            .order_by(
-                model.end_year.is_(None).desc(),
-                func.coalesce(model.end_year, 0).desc(),
-                func.coalesce(model.end_month, 12).desc(),
-                model.start_year.desc(),
-                func.coalesce(model.start_month, 1).desc(),
-                model.id.desc(),
-            )
-        )
+    entries = list(db.scalars(select(model).where(model.member_id == member_id)))
+    return sorted(entries, key=_latest_first)
+
+
+def _latest_first(entry: Position | Education) -> tuple[int, ...]:
+    """Open entries first, then by end, then by start, the latest first (a missing end month
+    counts as December, a missing start month as January)."""
+    return (
+        entry.end_year is not None,
+        -(entry.end_year or 0),
+        -(entry.end_month or 12),
+        -entry.start_year,
+        -(entry.start_month or 1),
+        -entry.id,
     )
+
+
+def careers_of(db: Session, *, member_id: int) -> tuple[list[Position], list[Education]]:
+    """A member's positions and education, each list latest first, in one query. What comes
+    back is read-only: copies for showing, outside the session."""
+    columns = ("start_year", "start_month", "end_year", "end_month")
+    positions = (
+        select(
+            literal("organization").label("kind"),
+            Position.id,
+            Position.title.label("label"),
+            *(getattr(Position, column) for column in columns),
+            Organization.id.label("place_id"),
+            Organization.name.label("place_name"),
+        )
+        .join(Organization, Organization.id == Position.organization_id)
+        .where(Position.member_id == member_id)
+    )
+    studies = (
+        select(
+            literal("school").label("kind"),
+            Education.id,
+            Education.degree.label("label"),
+            *(getattr(Education, column) for column in columns),
+            School.id.label("place_id"),
+            School.name.label("place_name"),
+        )
+        .join(School, School.id == Education.school_id)
+        .where(Education.member_id == member_id)
+    )
+    found_positions: list[Position] = []
+    found_studies: list[Education] = []
+    for row in db.execute(union_all(positions, studies)):
+        period = {column: getattr(row, column) for column in columns}
+        if row.kind == "organization":
+            place = Organization(id=row.place_id, name=row.place_name)
+            found_positions.append(
+                Position(
+                    id=row.id, member_id=member_id, title=row.label, organization=place, **period
+                )
+            )
+        else:
+            school = School(id=row.place_id, name=row.place_name)
+            found_studies.append(
+                Education(id=row.id, member_id=member_id, degree=row.label, school=school, **period)
+            )
+    return sorted(found_positions, key=_latest_first), sorted(found_studies, key=_latest_first)
 
 
 def entry_of(db: Session, model: type[EntryT], *, member_id: int, entry_id: int) -> EntryT | None:
@@ -133,24 +181,27 @@ def shared_places_with(
     db: Session, *, member_id: int, others: Sequence[int]
 ) -> dict[int, list[SharedPlace]]:
     """For each of `others`, the places they and the member were at during overlapping years
-    (compared by year: months are often left out), by name; one query per kind of place."""
+    (compared by year: months are often left out), organizations first, each kind by name; one
+    query for the whole list."""
     found: dict[int, list[SharedPlace]] = {other: [] for other in others}
     if not others:
         return found
+    kinds = []
     for kind, entry, place, key in (
         ("organization", Position, Organization, "organization_id"),
         ("school", Education, School, "school_id"),
     ):
         mine = select(entry).where(entry.member_id == member_id).subquery()
         theirs = select(entry).where(entry.member_id.in_(others)).subquery()
-        statement = (
+        kinds.append(
             select(
+                literal(kind).label("kind"),
                 theirs.c.member_id,
                 place.name,
                 mine.c.start_year,
                 mine.c.end_year,
-                theirs.c.start_year,
-                theirs.c.end_year,
+                theirs.c.start_year.label("other_start_year"),
+                theirs.c.end_year.label("other_end_year"),
             )
             .join(mine, mine.c[key] == place.id)
             .join(theirs, theirs.c[key] == place.id)
@@ -158,10 +209,11 @@ def shared_places_with(
                 mine.c.start_year <= func.coalesce(theirs.c.end_year, 9999),
                 theirs.c.start_year <= func.coalesce(mine.c.end_year, 9999),
             )
-            .order_by(place.name)
         )
-        for other, name, a_start, a_end, b_start, b_end in db.execute(statement):
-            found[other].append(SharedPlace(kind, name, a_start, a_end, b_start, b_end))
+    both = union_all(*kinds).subquery()
+    rows = db.execute(select(both).order_by(both.c.kind, both.c.name))
+    for kind, other, name, a_start, a_end, b_start, b_end in rows:
+        found[other].append(SharedPlace(kind, name, a_start, a_end, b_start, b_end))
     return found
 
 

@@ -17,7 +17,6 @@ from vinculo.network import degrees
 from vinculo.network.degrees import MemberView
 from vinculo.pagination import DEFAULT_LIMIT, Page, cut_page, decode_cursor
 from vinculo.periods import Period, YearMonth
-from vinculo.privacy.service import access_member
 from vinculo.profiles import repository
 from vinculo.profiles.models import (
     EDUCATION_PER_MEMBER,
@@ -79,31 +78,23 @@ CAREERS: dict[CareerKind, Career] = {
 }
 
 PROFILE_FIELDS = ("name", "headline", "location", "sector", "about", "locale")
+MUTUAL_SAMPLE = 3  # mutual connections named on a profile
 
 
 def view_profile(db: Session, *, viewer: Member, member_id: int) -> ProfileView:
     """A member's profile as the viewer sees it: with the degree between the two and the
-    connections they share."""
-    member = access_member(db, viewer=viewer, member_id=member_id)
+    connections they share (the first few by name)."""
+    member, shared = degrees.member_with_mutual_sample(
+        db, viewer=viewer, member_id=member_id, sample=MUTUAL_SAMPLE
+    )
+    positions, education = repository.careers_of(db, member_id=member.id)
     return ProfileView(
         member=member,
         degree=degrees.degrees(db, viewer_id=viewer.id, member_ids=[member.id])[member.id],
-        mutual_connections=mutual_connections(db, viewer=viewer, member=member),
-        positions=repository.entries_of(db, Position, member_id=member.id),
-        education=repository.entries_of(db, Education, member_id=member.id),
+        mutual_connections=MutualConnections(count=shared.count, sample=shared.page.items),
+        positions=positions,
+        education=education,
     )
-
-
-def mutual_connections(
-    db: Session, *, viewer: Member, member: Member, sample: int = 3
-) -> MutualConnections:
-    """How many connections the two share, and the first few of them by name."""
-    if member.id == viewer.id:
-        return MutualConnections(count=0, sample=())
-    found = degrees.mutual_connections(
-        db, viewer=viewer, member_id=member.id, cursor=None, limit=sample
-    )
-    return MutualConnections(count=found.count, sample=found.page.items)
 
 
 def update_profile(db: Session, *, member: Member, changes: Mapping[str, Any]) -> Member:

@@ -41,13 +41,31 @@ def database_of(request: Request) -> Database:
     return database
 
 
-def request_db(request: Request) -> Iterator[Session]:
-    """The request's one transaction; read-only for GET, committed before the response is sent."""
-    with database_of(request).unit_of_work(write=request.method not in SAFE_METHODS) as db:
-        yield db
+@dataclass(frozen=True)
+class RequestUnit:
+    """A request's one unit of work, and who is asking, found before it began."""
+
+    db: Session
+    signed: identity.SignedIn | None  # None for a visitor, or a token or session not valid
+    token: str | None  # the bearer token or session cookie the request came with
 
 
-DbSession = Annotated[Session, Depends(request_db, scope="function")]
+def _unit(
+    request: Request, *, token: str | None, kind: identity.SessionKind
+) -> Iterator[RequestUnit]:
+    """Find who is asking (one read, outside any transaction: a request with a bogus token never
+    waits for, nor holds, the database's write lock), then open the request's unit of work, read
+    only for GET. It commits before the response is sent."""
+    database = database_of(request)
+    signed = None
+    if token:
+        with database.statements() as reader:
+            signed = identity.signed_in(reader, token=token, kind=kind)
+    with database.unit_of_work(write=request.method not in SAFE_METHODS) as db:
+        if signed is not None:
+            signed = signed.attached_to(db)
+            _touch_later(db, request, signed)
+        yield RequestUnit(db, signed, token)
 
 
 def _touch_later(db: Session, request: Request, signed: identity.SignedIn) -> None:
@@ -66,6 +84,24 @@ def _touch(database: Database, session_id: int) -> None:
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token.")
 
 
+def api_unit(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Iterator[RequestUnit]:
+    """An API request's unit of work, with the member its bearer token belongs to."""
+    yield from _unit(request, token=credentials.credentials if credentials else None, kind="api")
+
+
+ApiUnit = Annotated[RequestUnit, Depends(api_unit, scope="function")]
+
+
+async def api_session(unit: ApiUnit) -> Session:
+    return unit.db
+
+
+DbSession = Annotated[Session, Depends(api_session)]
+
+
 @dataclass(frozen=True)
 class ApiCaller:
     member: Member
@@ -73,24 +109,16 @@ class ApiCaller:
     token: str
 
 
-def api_caller(
-    request: Request,
-    db: DbSession,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> ApiCaller:
+async def api_caller(unit: ApiUnit) -> ApiCaller:
     """The member whose bearer token came with the request; 401 without a valid one."""
-    if credentials is None:
+    if unit.token is None:
         raise NotAuthenticated()
-    signed = identity.signed_in(db, token=credentials.credentials, kind="api")
-    if signed is None:
+    if unit.signed is None:
         raise NotAuthenticated(N_("The bearer token is not valid, or it has expired."))
-    _touch_later(db, request, signed)
-    return ApiCaller(
-        member=signed.member, session_id=signed.session_id, token=credentials.credentials
-    )
+    return ApiCaller(member=unit.signed.member, session_id=unit.signed.session_id, token=unit.token)
 
 
-def api_member(caller: Annotated[ApiCaller, Depends(api_caller)]) -> Member:
+async def api_member(caller: Annotated[ApiCaller, Depends(api_caller)]) -> Member:
     return caller.member
 
 
@@ -198,12 +226,15 @@ class Page:
         return response
 
 
-def page(request: Request, db: DbSession) -> Page:
-    token = request.cookies.get(SESSION_COOKIE)
-    signed = identity.signed_in(db, token=token, kind="web") if token else None
-    if signed is not None:
-        _touch_later(db, request, signed)
-    viewer = signed.member if signed else None
+def page_unit(request: Request) -> Iterator[RequestUnit]:
+    """A page's unit of work, with the member its session cookie belongs to."""
+    yield from _unit(request, token=request.cookies.get(SESSION_COOKIE), kind="web")
+
+
+async def page(
+    request: Request, unit: Annotated[RequestUnit, Depends(page_unit, scope="function")]
+) -> Page:
+    viewer = unit.signed.member if unit.signed else None
     locale = choose_locale(
         preference=viewer.locale if viewer else None,
         cookie=request.cookies.get(LANGUAGE_COOKIE),
@@ -213,14 +244,14 @@ def page(request: Request, db: DbSession) -> Page:
     request.state.locale = locale
     return Page(
         request=request,
-        db=db,
+        db=unit.db,
         viewer=viewer,
-        session_id=signed.session_id if signed else None,
+        session_id=unit.signed.session_id if unit.signed else None,
         locale=locale,
     )
 
 
-def member_page(current: Annotated[Page, Depends(page)]) -> Page:
+async def member_page(current: Annotated[Page, Depends(page)]) -> Page:
     """A page only members may see; a visitor is sent to log in."""
     _ = current.member
     return current
