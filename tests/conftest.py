@@ -23,6 +23,11 @@ os.environ["VINCULO_ARGON2_MEMORY_KIB"] = "64"
 os.environ["VINCULO_ARGON2_PARALLELISM"] = "1"
 # Tests run the invitation sweep themselves, at the moments they choose.
 os.environ["VINCULO_SWEEP_INTERVAL_SECONDS"] = "0"
+# Fair use is tested on its own (test_fair_use.py): elsewhere members act as fast as tests do.
+os.environ["VINCULO_RATE_LIMIT"] = "1000000/second"
+os.environ["VINCULO_REGISTRATION_RATE_LIMIT"] = "1000000/second"
+os.environ["VINCULO_LOGIN_RATE_LIMIT"] = "1000000/second"
+os.environ["VINCULO_REQUESTS_AT_ONCE"] = "64"
 # One BLAS thread: the test workers already use every core, and BLAS threads fighting them make
 # a reranker's fit tens of times slower (set before numpy is first imported).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

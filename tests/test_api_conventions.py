@@ -279,10 +279,12 @@ def test_an_id_nothing_has_is_refused_as_a_problem_never_a_server_error(
         )
 
 
-def test_the_health_check(client: TestClient) -> None:
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+def test_the_health_checks(client: TestClient) -> None:
+    assert client.get("/healthz/live").json() == {"status": "ok"}
+    ready = {"status": "ok", "database": "ok", "graph_index": "ready"}
+    for path in ("/healthz", "/healthz/ready"):
+        response = client.get(path)
+        assert (response.status_code, response.json()) == (200, ready)
 
 
 def test_responses_carry_the_security_headers(client: TestClient) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
+from limits.storage import MemoryStorage, RedisStorage
 
 from vinculo import __version__
 from vinculo.db import Database
@@ -28,8 +29,10 @@ from vinculo.profiles import pages as profiles_pages
 from vinculo.settings import Settings, get_settings
 from vinculo.suggestions import api as suggestions_api
 from vinculo.suggestions import pages as suggestions_pages
+from vinculo.throttling.storage import DatabaseStorage
 from vinculo.web import pages as web_pages
-from vinculo.web.problems import install_error_handlers
+from vinculo.web.limits import BodyLimit, Deadline, FairUse
+from vinculo.web.problems import install_error_handlers, render_error
 from vinculo.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -94,5 +97,30 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     install_error_handlers(app)
+    # The outermost last: security headers on every answer, the deadline over all the rest.
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes, render=render_error)
+    app.add_middleware(
+        FairUse,
+        rates=settings.rate_limit,
+        at_once=settings.requests_at_once,
+        wait=settings.turn_wait,
+        strict={
+            ("POST", "/api/v1/auth/register"): settings.registration_rate_limit,
+            ("POST", "/register"): settings.registration_rate_limit,
+            ("POST", "/api/v1/auth/token"): settings.login_rate_limit,
+            ("POST", "/login"): settings.login_rate_limit,
+        },
+        storage=_redis(settings) or MemoryStorage(),
+        shared_storage=_redis(settings) or DatabaseStorage(database),
+        render=render_error,
+    )
+    app.add_middleware(Deadline, seconds=settings.request_deadline, render=render_error)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _redis(settings: Settings) -> RedisStorage | None:
+    """Counters in Redis, shared by every process, when the community has one."""
+    if not settings.redis_url:
+        return None
+    return RedisStorage(settings.redis_url, key_prefix=settings.redis_prefix)

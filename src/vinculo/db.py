@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
-from vinculo.errors import VinculoError
+from vinculo.errors import Unavailable, VinculoError
 from vinculo.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,10 @@ _MODES = ("write", "write-consistent", "read", "read-consistent", _AUTOCOMMIT)
 def one_of(column: str, values: Iterable[str]) -> str:
     """A CHECK constraint's condition: the column holds one of these values."""
     return f"{column} IN ({', '.join(repr(str(value)) for value in values)})"
+
+
+class Abandoned(Unavailable):
+    """The request's answer was no longer awaited (its deadline passed): nothing is kept."""
 
 
 def ordered_pair(a: int, b: int) -> tuple[int, int]:
@@ -218,6 +222,11 @@ class Database:
     def withdraw(self, slot: ServiceSlot[Any]) -> None:
         self._services.pop(slot, None)
 
+    def provided(self, slot: ServiceSlot[T]) -> T | None:
+        """The service in this slot, if the process provided one."""
+        found: T | None = self._services.get(slot)
+        return found
+
     def _session(self, mode: str) -> Session:
         return Session(
             self._binds[mode],
@@ -226,14 +235,21 @@ class Database:
         )
 
     @contextmanager
-    def unit_of_work(self, *, write: bool = True, consistent: bool = False) -> Iterator[Session]:
+    def unit_of_work(
+        self,
+        *,
+        write: bool = True,
+        consistent: bool = False,
+        may_commit: Callable[[], bool] = lambda: True,
+    ) -> Iterator[Session]:
         """One transaction. Read-only units are enforced read-only by the database itself.
 
         The transaction begins with the unit's first statement, in one round trip that says its
         mode, so work done before it (checking a password) holds no lock. On SQLite a writing
         unit takes the write lock when it begins, so two writers queue up instead of one failing
         halfway through. A `consistent` unit sees one snapshot for all its statements
-        (REPEATABLE READ on PostgreSQL; every SQLite transaction already does).
+        (REPEATABLE READ on PostgreSQL; every SQLite transaction already does). When `may_commit`
+        says no (nobody waits for the answer any more), it rolls back instead of committing.
         """
         mode = ("write" if write else "read") + ("-consistent" if consistent else "")
         session = self._session(mode)
@@ -241,9 +257,9 @@ class Database:
         try:
             yield session
             effects = session.info.pop(_EFFECTS_KEY, [])
-            session.commit()
+            _commit(session, may_commit)
         except VinculoError as error:
-            if error.keeps_writes:
+            if error.keeps_writes and may_commit():
                 effects = session.info.pop(_EFFECTS_KEY, [])
                 session.commit()
             else:
@@ -283,9 +299,16 @@ def outside_the_unit(db: Session) -> Iterator[Session]:
         yield reader
 
 
-def ping(db: Session) -> None:
+def _commit(session: Session, may_commit: Callable[[], bool]) -> None:
+    if not may_commit():
+        raise Abandoned()
+    session.commit()
+
+
+def ping(database: Database) -> None:
     """Fail unless the database answers."""
-    db.execute(text("SELECT 1"))
+    with database.statements() as db:
+        db.execute(text("SELECT 1"))
 
 
 def _run_effect(effect: Callable[[], object]) -> None:

@@ -139,6 +139,29 @@ class TooManyRequests(VinculoError):
         super().__init__(detail, headers={"Retry-After": str(self.retry_after)}, **params)
 
 
+class Unavailable(VinculoError):
+    """The database (or another service the answer needs) did not answer in time, or refused:
+    nothing was changed, and the same request may simply be sent again."""
+
+    status = 503
+    slug = "unavailable"
+    title = N_("Temporarily unavailable")
+    default_detail = N_("The service cannot answer right now. Try again in a few seconds.")
+
+    def __init__(
+        self, detail: str | None = None, /, *, retry_after: int = 5, **params: Any
+    ) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(detail, headers={"Retry-After": str(self.retry_after)}, **params)
+
+
+class TooLarge(VinculoError):
+    status = 413
+    slug = "too-large"
+    title = N_("Request too large")
+    default_detail = N_("The request's body is larger than the %(limit)s bytes allowed.")
+
+
 def registered_errors() -> dict[str, type[VinculoError]]:
     """Every error class by slug, for the pages that explain problem types."""
     found: dict[str, type[VinculoError]] = {}

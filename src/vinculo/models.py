@@ -8,6 +8,7 @@ from vinculo.notifications.models import Notification
 from vinculo.privacy.models import Block, PrivacySettings
 from vinculo.profiles.models import Education, Organization, Position, School
 from vinculo.suggestions.models import SuggestionDismissal
+from vinculo.throttling.models import RequestCounter
 
 __all__ = [
     "AuthSession",
@@ -23,6 +24,7 @@ __all__ = [
     "Organization",
     "Position",
     "PrivacySettings",
+    "RequestCounter",
     "School",
     "SuggestionDismissal",
 ]

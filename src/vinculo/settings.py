@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from limits import parse_many
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 - refused outside development
@@ -26,11 +27,28 @@ class Settings(BaseSettings):
     # Seconds a SQLite writer waits for the write lock.
     sqlite_busy_timeout: float = Field(default=5.0, gt=0)
     database_pool_size: int = Field(default=10, ge=1)
+    # Seconds a request has to begin its answer; past them it is answered 503.
+    request_deadline: float = Field(default=10.0, gt=0)
+    # The largest request body, in bytes (413 beyond).
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Fair use, per client (a bearer token, a session, else an address): requests a window (in
+    # the `limits` notation), requests served at once by one process, and how long the others
+    # wait for their turn. Stricter limits per address for registering and logging in.
+    rate_limit: str = "30/second;1000/minute"
+    requests_at_once: int = Field(default=4, ge=1)
+    turn_wait: float = Field(default=3.0, gt=0)
+    registration_rate_limit: str = "10/hour"
+    login_rate_limit: str = "20/minute"
+    # Redis, when the processes should share their fair-use counters through it (else each
+    # process counts its own, and the stricter limits are counted in the database).
+    redis_url: str | None = None
+    # What this community's keys in Redis start with (several can share one Redis).
+    redis_prefix: str = "vinculo"
     # Seconds a request waits for a connection from the pool.
     database_pool_timeout: float = Field(default=2.0, gt=0)
     # On PostgreSQL: the longest statement, the longest wait for a lock, and for a connection.
-    database_statement_timeout: float = Field(default=10.0, ge=0)
-    database_lock_timeout: float = Field(default=5.0, ge=0)
+    database_statement_timeout: float = Field(default=5.0, ge=0)
+    database_lock_timeout: float = Field(default=3.0, ge=0)
     database_connect_timeout: float = Field(default=3.0, gt=0)
 
     # Identity
@@ -64,6 +82,17 @@ class Settings(BaseSettings):
     suggestion_profiles_max_age_seconds: float = Field(default=60.0, ge=0)
     # How often the reranker of suggestions is fitted again on the community's network.
     suggestion_refit_seconds: float = Field(default=6 * 3600.0, gt=0)
+
+    @field_validator("rate_limit", "registration_rate_limit", "login_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as invalid:
+            raise ValueError(
+                f"not a rate limit such as 30/second;1000/minute: {value!r}"
+            ) from invalid
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.orm import Session
 
-from vinculo.errors import N_, VinculoError
+from vinculo.errors import N_, Unavailable
 from vinculo.identity.models import Member
 from vinculo.network import repository
 from vinculo.network.index import graph_for_reading, index_of
@@ -22,8 +22,7 @@ from vinculo.pagination import Page, cut_page, decode_cursor
 from vinculo.privacy import service as privacy
 
 
-class GraphIndexLoading(VinculoError):
-    status = 503
+class GraphIndexLoading(Unavailable):
     slug = "graph-index-loading"
     title = N_("The network is loading")
     default_detail = N_("The network index is being built; try again in a moment.")

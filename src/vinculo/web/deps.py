@@ -19,6 +19,7 @@ from vinculo.identity import service as identity
 from vinculo.identity.models import Member
 from vinculo.notifications import service as notifications
 from vinculo.settings import get_settings
+from vinculo.web.limits import awaited
 from vinculo.web.security import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -61,7 +62,11 @@ def _unit(
     if token:
         with database.statements() as reader:
             signed = identity.signed_in(reader, token=token, kind=kind)
-    with database.unit_of_work(write=request.method not in SAFE_METHODS) as db:
+    watched = awaited(request.scope)
+    with database.unit_of_work(
+        write=request.method not in SAFE_METHODS,
+        may_commit=watched.may_commit if watched else lambda: True,
+    ) as db:
         if signed is not None:
             signed = signed.attached_to(db)
             _touch_later(db, request, signed)

@@ -3,16 +3,22 @@ health check."""
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from vinculo.db import ping
 from vinculo.errors import registered_errors
-from vinculo.web.deps import AnyPage, DbSession
-from vinculo.web.problems import HTTP_PROBLEMS
+from vinculo.network.index import GRAPH_INDEX
+from vinculo.web.deps import AnyPage, database_of
+from vinculo.web.problems import DATABASE_UNAVAILABLE, HTTP_PROBLEMS
 from vinculo.web.security import csrf_protect
+
+READY_WITHIN = 1.0  # seconds the database has to answer a readiness check
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -45,11 +51,33 @@ def api_reference(page: AnyPage, request: Request) -> Response:
     return page.render("api_docs.html", operations=_operations(spec), spec=spec)
 
 
-@router.get("/healthz")
-def health(db: DbSession) -> JSONResponse:
-    """For load balancers and operators: the process answers and the database too."""
-    ping(db)
+@router.get("/healthz/live")
+async def liveness() -> JSONResponse:
+    """For the process manager: the process answers (it may not be ready to serve yet)."""
     return JSONResponse({"status": "ok"})
+
+
+@router.get("/healthz")
+@router.get("/healthz/ready")
+async def readiness(request: Request) -> JSONResponse:
+    """For load balancers: whether this process can serve, and if not what it waits for: the
+    database answering within a second, the graph index built."""
+    database = database_of(request)
+    try:
+        await asyncio.wait_for(anyio.to_thread.run_sync(partial(ping, database)), READY_WITHIN)
+        reachable = True
+    except (TimeoutError, *DATABASE_UNAVAILABLE):
+        reachable = False
+    index = database.provided(GRAPH_INDEX)
+    graph_ready = index is not None and index.ready
+    body = {
+        "status": "ok" if reachable and graph_ready else "unavailable",
+        "database": "ok" if reachable else "unavailable",
+        "graph_index": "ready" if graph_ready else "loading",
+    }
+    if body["status"] == "ok":
+        return JSONResponse(body)
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
 
 def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:

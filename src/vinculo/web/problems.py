@@ -7,12 +7,13 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from vinculo.errors import N_, FieldError, VinculoError, problem_type
+from vinculo.errors import N_, FieldError, Unavailable, VinculoError, problem_type
 from vinculo.i18n import choose_locale, translations
 from vinculo.settings import get_settings
 from vinculo.web.templating import language_context, render
@@ -34,8 +35,20 @@ HTTP_PROBLEMS: dict[int, tuple[str, str]] = {
 }
 
 
+# What the database raises when it is down, stalled, out of connections or busy past a timeout:
+# the request changed nothing and may be sent again.
+DATABASE_UNAVAILABLE = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+    sqlalchemy.exc.DisconnectionError,
+)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VinculoError, _on_vinculo_error)  # type: ignore[arg-type]
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _on_database_unavailable)
     app.add_exception_handler(RequestValidationError, _on_invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _on_http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected_error)
@@ -102,6 +115,16 @@ def _error_page(
         },
     )
     return HTMLResponse(body, status_code=status, headers=headers)
+
+
+async def render_error(request: Request, error: VinculoError) -> Response:
+    """An expected error as the request wants it: problem+json under /api/, a page elsewhere."""
+    return await _on_vinculo_error(request, error)
+
+
+async def _on_database_unavailable(request: Request, error: Exception) -> Response:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    return await _on_vinculo_error(request, Unavailable())
 
 
 async def _on_vinculo_error(request: Request, error: VinculoError) -> Response:
