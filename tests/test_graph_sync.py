@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -14,8 +15,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from starlette.testclient import TestClient
 
-from tests.helpers import PASSWORD, new_email, wait_until
+from tests.helpers import PASSWORD, new_email, register, wait_until
+from vinculo import clock
+from vinculo.db import Database
+from vinculo.network import index as index_module
+from vinculo.network import service as network
+from vinculo.network.index import NetworkIndex
 
 pytestmark = pytest.mark.slow
 
@@ -148,3 +155,68 @@ def test_nothing_is_missed_when_the_listener_loses_its_connection(
         assert _degree_seen(other, dani_token, beto, 2)
     finally:
         engine.dispose()
+
+
+class _TenMinutesALook:
+    """The clock as the index reads it: ten minutes pass each time it looks, so that any wait
+    the index would give a missing change runs out while the slow writer holds it."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def monotonic(self) -> float:
+        self.seconds += 600.0
+        return self.seconds
+
+
+def test_a_change_that_commits_late_still_reaches_every_index(
+    client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL writers commit in any order: a transaction that took its change's id before
+    others, and commits minutes after them, must still reach the indexes that read past it."""
+    if database.is_sqlite:
+        pytest.skip("SQLite writers take turns: a late commit cannot pass another one")
+    monkeypatch.setattr(index_module, "time", _TenMinutesALook())
+    ana, beto, carla, dani = (
+        register(client, name=name)["id"] for name in ("Ana", "Beto", "Carla", "Dani")
+    )
+    follower = NetworkIndex(database)
+    follower.load()
+    slow = sa.create_engine(database.url)
+    try:
+        with slow.connect() as late:
+            # The slow writer logs its change first (the smaller id) and keeps its transaction
+            # open.
+            late.execute(
+                sa.text(
+                    "INSERT INTO connection (low_id, high_id, created_at, low_tier, high_tier, "
+                    "low_note, high_note) VALUES (:a, :b, now(), 'regular', 'regular', '', '')"
+                ),
+                {"a": ana, "b": beto},
+            )
+            late.execute(
+                sa.text(
+                    "INSERT INTO connection_change (low_id, high_id, connected, created_at) "
+                    "VALUES (:a, :b, true, now())"
+                ),
+                {"a": ana, "b": beto},
+            )
+            # Others commit after it, with larger ids, and the follower reads past them, again
+            # and again, for as long as the slow writer takes.
+            with database.unit_of_work() as db:
+                network.connect(db, a=carla, b=dani, now=clock.now())
+            for _ in range(20):
+                follower.catch_up()
+                time.sleep(0.05)
+            assert follower.graph.connected(carla, dani)
+            assert not follower.graph.connected(ana, beto)
+            late.commit()
+        follower.catch_up()
+        assert follower.graph.connected(ana, beto)
+        # A process started now sees it too.
+        fresh = NetworkIndex(database)
+        fresh.load()
+        assert fresh.graph.connected(ana, beto)
+        assert fresh.graph.connected(carla, dani)
+    finally:
+        slow.dispose()

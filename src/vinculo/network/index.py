@@ -4,7 +4,15 @@ it through the connection change log.
 A process that changes a connection applies the change as soon as its transaction commits (the
 member sees it at once); every process also catches up with the log: by polling on SQLite, and on
 PostgreSQL when LISTEN/NOTIFY says something changed (with a slower poll as a safety net), always
-from the last change it applied, so a lost connection or a missed notification loses nothing.
+from where it stands in the log, so a lost connection or a missed notification loses nothing.
+
+Where a process stands (ADR 0009): on SQLite, the last change id it applied, since writers take
+turns and ids are given in the order they commit. On PostgreSQL, writers commit in any order, so
+a change with a smaller id can appear after a larger one (a transaction held open for minutes):
+a process stands at a transaction, the oldest one still running when it last read the log; every
+change of an older transaction is applied, and each read takes the changes of that transaction
+and younger ones, skipping those it applied already. A change is never skipped, however late it
+commits, and no wait is guessed.
 """
 
 from __future__ import annotations
@@ -12,24 +20,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from vinculo import clock
 from vinculo.db import Database, ServiceSlot, on_commit
 from vinculo.graph import GraphIndex, Snapshot
 from vinculo.network import repository
 from vinculo.network.repository import CHANGES_CHANNEL
 
 log = logging.getLogger(__name__)
-
-# Changes this recent at load time are re-read afterwards: a transaction that took its change id
-# before the load and commits after it must not be missed.
-RECENT = timedelta(minutes=5)
-# A change id that never appears (its transaction rolled back) is skipped after this long.
-GAP_PATIENCE_SECONDS = 30.0
 
 
 class NetworkIndex:
@@ -38,9 +38,11 @@ class NetworkIndex:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.graph = GraphIndex()
-        self._floor = 0  # every change id up to here is applied
-        self._seen: set[int] = set()  # applied ids above the floor
-        self._gap_since: float | None = None
+        # Where the process stands: the last change id applied (SQLite), or the transaction
+        # whose changes and younger ones are read next (PostgreSQL), with the ids of those
+        # already applied.
+        self._position = 0
+        self._applied: set[int] = set()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._follower: threading.Thread | None = None
@@ -52,8 +54,9 @@ class NetworkIndex:
         """Build the index from the connections table, streaming, in one consistent snapshot."""
         started = time.monotonic()
         with self.database.unit_of_work(write=False, consistent=True) as db:
-            last = repository.last_change_id(db)
-            recent = repository.change_ids_since(db, since=clock.now() - RECENT)
+            # The position and the connections from one snapshot: what the load reads is what
+            # the position says was applied.
+            position, applied = _position_now(db)
             lows: list[np.ndarray] = []
             highs: list[np.ndarray] = []
             loaded = 0
@@ -67,8 +70,7 @@ class NetworkIndex:
         graph = GraphIndex(Snapshot.from_pairs(low_all, high_all))
         with self._lock:
             self.graph = graph
-            self._floor = min(recent) - 1 if recent else last
-            self._seen = {change for change in recent if change > self._floor}
+            self._position, self._applied = position, applied
             self.ready = True
         stats = graph.stats()
         log.info(
@@ -85,38 +87,35 @@ class NetworkIndex:
     def catch_up(self) -> int:
         """Apply every change in the log this process has not applied yet; how many it applied."""
         with self._lock:
-            floor = self._floor
-        with self.database.unit_of_work(write=False) as db:
-            changes = repository.changes_after(db, change_id=floor)
+            position = self._position
+        with self.database.unit_of_work(write=False, consistent=True) as db:
+            if repository.follows_transactions(db):
+                # The horizon and the changes from one snapshot: every change of a transaction
+                # older than the horizon is among those read now or before.
+                horizon = repository.oldest_running_transaction(db)
+                changes = repository.changes_since(db, transaction=position)
+            else:
+                horizon = None
+                changes = repository.changes_after(db, change_id=position)
         applied = 0
         with self._lock:
-            for change_id, low, high, connected in changes:
-                if change_id <= self._floor or change_id in self._seen:
+            for change in changes:
+                if change.id in self._applied or (horizon is None and change.id <= self._position):
                     continue
-                if connected:
-                    self.graph.connect(low, high)
+                if change.connected:
+                    self.graph.connect(change.low_id, change.high_id)
                 else:
-                    self.graph.disconnect(low, high)
-                self._seen.add(change_id)
+                    self.graph.disconnect(change.low_id, change.high_id)
+                self._applied.add(change.id)
                 applied += 1
-            self._advance_floor()
+            if horizon is None:
+                self._position = max([self._position, *(change.id for change in changes)])
+                self._applied.clear()
+            elif horizon > self._position:
+                # Only the changes of the horizon's transaction and younger ones are read again.
+                self._position = horizon
+                self._applied = {change.id for change in changes if change.xid >= horizon}
         return applied
-
-    def _advance_floor(self) -> None:
-        while self._floor + 1 in self._seen:
-            self._floor += 1
-            self._seen.discard(self._floor)
-        if not self._seen:
-            self._gap_since = None
-            return
-        now = time.monotonic()
-        if self._gap_since is None:
-            self._gap_since = now
-        elif now - self._gap_since > GAP_PATIENCE_SECONDS:
-            # The missing id belonged to a transaction that rolled back.
-            self._floor += 1
-            self._gap_since = None
-            self._advance_floor()
 
     def start_following(self, *, poll_seconds: float) -> None:
         """Catch up in a background thread: on notifications on PostgreSQL, by polling on SQLite."""
@@ -160,6 +159,14 @@ class NetworkIndex:
             self.catch_up()
         except Exception:
             log.exception("graph index: catching up failed; trying again")
+
+
+def _position_now(db: Session) -> tuple[int, set[int]]:
+    """Where a reader of the log stands after reading everything the unit of work sees."""
+    if not repository.follows_transactions(db):
+        return repository.last_change_id(db), set()
+    horizon = repository.oldest_running_transaction(db)
+    return horizon, {change.id for change in repository.changes_since(db, transaction=horizon)}
 
 
 # The process's graph index, once `vinculo serve` (or a command) has built one.

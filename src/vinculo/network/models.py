@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vinculo.db import Base, Id, one_of
@@ -52,7 +52,9 @@ class Connection(Base):
 
 class ConnectionChange(Base):
     """The change log of connections, written in the transaction that connects or disconnects.
-    Every process keeps its in-memory graph index in step by reading it in `id` order."""
+    Every process keeps its in-memory graph index in step by reading it (ADR 0009): on
+    PostgreSQL by the transaction that wrote each change (`xid`, which the database fills in),
+    on SQLite, whose writers take turns, by `id`."""
 
     __tablename__ = "connection_change"
 
@@ -61,3 +63,4 @@ class ConnectionChange(Base):
     high_id: Mapped[int] = mapped_column(Id)
     connected: Mapped[bool]
     created_at: Mapped[datetime] = mapped_column(index=True)
+    xid: Mapped[int | None] = mapped_column(BigInteger, index=True)

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import (
+    ColumnElement,
     Select,
     case,
     delete,
@@ -42,6 +43,7 @@ class Change(NamedTuple):
     low_id: int
     high_id: int
     connected: bool
+    xid: int  # the transaction that made it (PostgreSQL; 0 on SQLite)
 
 
 # Connections
@@ -323,24 +325,43 @@ def _log_changes(
         db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
 
 
+def follows_transactions(db: Session) -> bool:
+    """Whether readers follow the log by transaction (PostgreSQL, whose writers commit in any
+    order) rather than by id (SQLite, whose writers take turns)."""
+    return db.get_bind().dialect.name == "postgresql"
+
+
 def last_change_id(db: Session) -> int:
     return int(db.scalar(select(func.max(ConnectionChange.id))) or 0)
 
 
-def change_ids_since(db: Session, *, since: datetime) -> set[int]:
-    return set(db.scalars(select(ConnectionChange.id).where(ConnectionChange.created_at >= since)))
+def oldest_running_transaction(db: Session) -> int:
+    """PostgreSQL: every transaction older than this one had ended when the unit of work's
+    snapshot was taken (the snapshot's `xmin`), so every change it made is visible in it."""
+    return int(db.scalar(text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")))
 
 
 def changes_after(db: Session, *, change_id: int) -> list[Change]:
-    """The changes logged after `change_id`, in order."""
+    """The changes logged after `change_id`, in order (SQLite)."""
+    return _changes(db, ConnectionChange.id > change_id)
+
+
+def changes_since(db: Session, *, transaction: int) -> list[Change]:
+    """The changes made by `transaction` or younger ones that have committed, in order
+    (PostgreSQL)."""
+    return _changes(db, ConnectionChange.xid >= transaction)
+
+
+def _changes(db: Session, condition: ColumnElement[bool]) -> list[Change]:
     rows = db.execute(
         select(
             ConnectionChange.id,
             ConnectionChange.low_id,
             ConnectionChange.high_id,
             ConnectionChange.connected,
+            func.coalesce(ConnectionChange.xid, 0),
         )
-        .where(ConnectionChange.id > change_id)
+        .where(condition)
         .order_by(ConnectionChange.id)
     )
     return [Change(*row) for row in rows]
