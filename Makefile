@@ -40,6 +40,7 @@ pytest: install
 test: lint typecheck pytest
 
 bench: install
+	@./scripts/ensure-wrk
 	@set -e; for bench in benchmarks/*.py; do \
 		[ -e "$$bench" ] || { echo "no benchmarks yet"; break; }; \
 		echo "== $$bench"; $(BIN)/python "$$bench"; \
