@@ -127,8 +127,8 @@ def test_no_free_connection_is_a_503(database: Database) -> None:
     try:
         with TestClient(_app(tight)) as client:
             _, headers = member_with_token(client, name="Ana")
-            # Both of the pool's connections (one, and one more) are held elsewhere.
-            held = [tight.engine.connect(), tight.engine.connect()]
+            # Both of the readers' connections (one, and one more) are held elsewhere.
+            held = [tight.reader.connect(), tight.reader.connect()]
             try:
                 problem_of(client.get("/api/v1/members/me", headers=headers), 503)
             finally:
@@ -235,3 +235,15 @@ def test_readiness_waits_for_the_graph_index(database: Database) -> None:
     waiting = bare.get("/healthz/ready")
     assert (waiting.status_code, waiting.json()["graph_index"]) == (503, "loading")
     assert seen == [200]
+
+
+def test_a_reading_unit_cannot_write(database: Database) -> None:
+    """GET requests read through connections the database keeps from writing: a route that wrote
+    by mistake would fail instead of writing."""
+    refused = sa.exc.OperationalError if database.is_sqlite else sa.exc.InternalError
+    for consistent in (False, True):
+        with (
+            pytest.raises(refused),
+            database.unit_of_work(write=False, consistent=consistent) as db,
+        ):
+            db.execute(sa.text("DELETE FROM member"))

@@ -121,7 +121,7 @@ def test_careers_sectors_and_locations_are_read_for_the_ranking(
     study = {"school": "Universidad de Zaragoza", "degree": "Economía", "start": "2012"}
     assert client.post("/api/v1/members/me/positions", json=position, headers=headers).is_success
     assert client.post("/api/v1/members/me/education", json=study, headers=headers).is_success
-    with database.unit_of_work(write=False) as db:
+    with database.unit_of_work(write=False, consistent=True) as db:
         found = list(repository.affiliations(db, member_id=ana["id"]))
         rows = list(repository.sectors_and_locations(db, member_id=ana["id"]))
         names = repository.place_names(

@@ -69,8 +69,11 @@ _EFFECTS_KEY = "vinculo_after_commit"
 _SERVICES_KEY = "vinculo_services"
 _DATABASE_KEY = "vinculo_database"
 _MODE_OPTION = "vinculo_mode"
-_AUTOCOMMIT = "autocommit"
-_MODES = ("write", "write-consistent", "read", "read-consistent", _AUTOCOMMIT)
+# A unit of work's mode. Writing units take the writers' connections; reading ones the readers',
+# which the database keeps from writing. A "read" unit sends its statements on their own, with no
+# BEGIN or COMMIT (each sees what was committed when it runs, as statements do in a READ
+# COMMITTED transaction); a consistent one sees one snapshot for all of them.
+_MODES = ("write", "write-consistent", "read", "read-consistent")
 
 
 def one_of(column: str, values: Iterable[str]) -> str:
@@ -178,28 +181,36 @@ class Database:
         if self.is_sqlite:
             if self.url.database in (None, "", ":memory:"):
                 raise ValueError("Vínculo needs a SQLite file, not an in-memory database")
-            self.engine = create_engine(
-                self.url,
-                connect_args={"check_same_thread": False, "timeout": busy_timeout},
-                **pool,
-            )
-            _configure_sqlite(self.engine, busy_timeout=busy_timeout)
+            connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": busy_timeout}
+            self.engine = create_engine(self.url, connect_args=connect_args, **pool)
+            self.reader = create_engine(self.url, connect_args=connect_args, **pool)
+            _configure_sqlite(self.engine, busy_timeout=busy_timeout, read_only=False)
+            _configure_sqlite(self.reader, busy_timeout=busy_timeout, read_only=True)
         else:
-            options = " ".join(
+            timeouts = [
                 f"-c {name}={int(seconds * 1000)}"
                 for name, seconds in (
                     ("statement_timeout", statement_timeout),
                     ("lock_timeout", lock_timeout),
                 )
                 if seconds > 0
+            ]
+            connect_args = {"connect_timeout": max(1, round(connect_timeout))}
+            self.engine = create_engine(
+                self.url, connect_args={**connect_args, "options": " ".join(timeouts)}, **pool
             )
-            connect_args: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout))}
-            if options:
-                connect_args["options"] = options
-            self.engine = create_engine(self.url, connect_args=connect_args, **pool)
+            # The database refuses any write on the readers' connections.
+            read_only = " ".join([*timeouts, "-c default_transaction_read_only=on"])
+            self.reader = create_engine(
+                self.url, connect_args={**connect_args, "options": read_only}, **pool
+            )
             _configure_postgresql(self.engine)
+            _configure_postgresql(self.reader)
         self._binds = {
-            mode: self.engine.execution_options(**{_MODE_OPTION: mode}) for mode in _MODES
+            mode: (self.engine if mode.startswith("write") else self.reader).execution_options(
+                **{_MODE_OPTION: mode}
+            )
+            for mode in _MODES
         }
         self._services: dict[ServiceSlot[Any], Any] = {}
 
@@ -279,7 +290,7 @@ class Database:
     def statements(self) -> Iterator[Session]:
         """Reads outside any transaction, each statement on its own: for what must not wait for
         a unit of work or hold one open (who a bearer token belongs to, a password's hash)."""
-        session = self._session(_AUTOCOMMIT)
+        session = self._session("read")
         try:
             yield session
         finally:
@@ -287,6 +298,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.reader.dispose()
 
 
 @contextmanager
@@ -323,9 +335,9 @@ def _mode(conn: Connection) -> str:
     return str(conn.get_execution_options().get(_MODE_OPTION, "write"))
 
 
-def _configure_sqlite(engine: Engine, *, busy_timeout: float) -> None:
+def _configure_sqlite(engine: Engine, *, busy_timeout: float, read_only: bool) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN, so that we choose its kind.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -333,39 +345,31 @@ def _configure_sqlite(engine: Engine, *, busy_timeout: float) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-        cursor.execute("PRAGMA query_only=0")
+        cursor.execute(f"PRAGMA query_only={1 if read_only else 0}")
         cursor.close()
-        record.info["query_only"] = False
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = _mode(conn)
-        if mode == _AUTOCOMMIT:
-            return
-        writing = mode.startswith("write")
-        record_info = conn.connection.info
-        if record_info.get("query_only") == writing:
-            # Only when it changes: the pragma is a statement of its own.
-            conn.exec_driver_sql(f"PRAGMA query_only={0 if writing else 1}")
-            record_info["query_only"] = not writing
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        if mode.startswith("write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif mode == "read-consistent":
+            conn.exec_driver_sql("BEGIN")
 
 
 def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver begins nothing by itself: the "begin" event below sends one BEGIN that says
-        # the transaction's mode, a round trip instead of two.
+        # the transaction's mode, a round trip instead of two, or none for a plain read.
         dbapi_connection.autocommit = True
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = _mode(conn)
-        if mode == _AUTOCOMMIT:
+        if mode == "read":
             return
         begin = "BEGIN"
         if mode.endswith("-consistent"):
             begin += " ISOLATION LEVEL REPEATABLE READ"
-        if mode.startswith("read"):
-            begin += " READ ONLY"
         conn.exec_driver_sql(begin)

@@ -91,7 +91,8 @@ class SuggestionEngine:
 
     def load(self) -> None:
         started = time.monotonic()
-        with self.database.unit_of_work(write=False) as db:
+        # Consistent: one snapshot of every profile, streamed (which needs a transaction).
+        with self.database.unit_of_work(write=False, consistent=True) as db:
             profiles = build_profiles(db)
         with self._lock:
             self._profiles = profiles

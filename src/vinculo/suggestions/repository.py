@@ -27,7 +27,8 @@ class Affiliation(NamedTuple):
 
 
 def affiliations(db: Session, *, member_id: int | None = None) -> Iterator[Affiliation]:
-    """Every position and every study, or one member's, streamed."""
+    """Every position and every study, or one member's, streamed (in a consistent unit of work:
+    streaming needs a transaction)."""
     positions = select(
         Position.member_id, Position.organization_id, Position.start_year, Position.end_year
     )
@@ -45,7 +46,8 @@ def affiliations(db: Session, *, member_id: int | None = None) -> Iterator[Affil
 def sectors_and_locations(
     db: Session, *, member_id: int | None = None
 ) -> Iterator[tuple[int, str, str]]:
-    """(member id, sector, location) for every member with either, or for one member."""
+    """(member id, sector, location) for every member with either, or for one member, streamed
+    (in a consistent unit of work)."""
     statement = select(Member.id, Member.sector, Member.location).where(
         or_(Member.sector != "", Member.location != "")
     )
