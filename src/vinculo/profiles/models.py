@@ -3,6 +3,7 @@ what two members' careers share."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -110,3 +111,51 @@ class SharedPlace(NamedTuple):
     end_year: int | None
     other_start_year: int
     other_end_year: int | None
+
+
+@dataclass(frozen=True)
+class Place:
+    """An organization or a school, as a profile shows it."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class CareerEntryView:
+    """A position or a study as a profile shows it: read, never edited (editing goes through
+    the `Position` and `Education` rows)."""
+
+    id: int
+    place: Place
+    label: str  # a position's title, a study's degree
+    start_year: int
+    start_month: int | None
+    end_year: int | None
+    end_month: int | None
+
+    @property
+    def period(self) -> Period:
+        return period_of(self.start_year, self.start_month, self.end_year, self.end_month)
+
+
+@dataclass(frozen=True)
+class PositionView(CareerEntryView):
+    @property
+    def organization(self) -> Place:
+        return self.place
+
+    @property
+    def title(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
+class StudyView(CareerEntryView):
+    @property
+    def school(self) -> Place:
+        return self.place
+
+    @property
+    def degree(self) -> str:
+        return self.label

@@ -5,14 +5,35 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, insert, literal, select, tuple_, union, union_all
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    union,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from vinculo import clock
 from vinculo.identity.models import Member
 from vinculo.privacy.repository import blocked_either_way
-from vinculo.profiles.models import Education, Organization, Position, School, SharedPlace
+from vinculo.profiles.models import (
+    CareerEntryView,
+    Education,
+    Organization,
+    Place,
+    Position,
+    PositionView,
+    School,
+    SharedPlace,
+    StudyView,
+)
 from vinculo.text import fold, tidy
 
 PlaceT = TypeVar("PlaceT", Organization, School)
@@ -41,7 +62,7 @@ def entries_of(db: Session, model: type[EntryT], *, member_id: int) -> list[Entr
     return sorted(entries, key=_latest_first)
 
 
-def _latest_first(entry: Position | Education) -> tuple[int, ...]:
+def _latest_first(entry: Position | Education | CareerEntryView) -> tuple[int, ...]:
     """Open entries first, then by end, then by start, the latest first (a missing end month
     counts as December, a missing start month as January)."""
     return (
@@ -54,9 +75,9 @@ def _latest_first(entry: Position | Education) -> tuple[int, ...]:
     )
 
 
-def careers_of(db: Session, *, member_id: int) -> tuple[list[Position], list[Education]]:
-    """A member's positions and education, each list latest first, in one query. What comes
-    back is read-only: copies for showing, outside the session."""
+def _careers_statement() -> CompoundSelect[Any]:
+    """A member's positions and studies in one statement, built once (`:member_id`)."""
+    member: BindParameter[int] = bindparam("member_id", type_=Position.member_id.type)
     columns = ("start_year", "start_month", "end_year", "end_month")
     positions = (
         select(
@@ -68,7 +89,7 @@ def careers_of(db: Session, *, member_id: int) -> tuple[list[Position], list[Edu
             Organization.name.label("place_name"),
         )
         .join(Organization, Organization.id == Position.organization_id)
-        .where(Position.member_id == member_id)
+        .where(Position.member_id == member)
     )
     studies = (
         select(
@@ -80,25 +101,26 @@ def careers_of(db: Session, *, member_id: int) -> tuple[list[Position], list[Edu
             School.name.label("place_name"),
         )
         .join(School, School.id == Education.school_id)
-        .where(Education.member_id == member_id)
+        .where(Education.member_id == member)
     )
-    found_positions: list[Position] = []
-    found_studies: list[Education] = []
-    for row in db.execute(union_all(positions, studies)):
-        period = {column: getattr(row, column) for column in columns}
-        if row.kind == "organization":
-            place = Organization(id=row.place_id, name=row.place_name)
-            found_positions.append(
-                Position(
-                    id=row.id, member_id=member_id, title=row.label, organization=place, **period
-                )
-            )
+    return union_all(positions, studies)
+
+
+_CAREERS = _careers_statement()
+
+
+def careers_of(db: Session, *, member_id: int) -> tuple[list[PositionView], list[StudyView]]:
+    """A member's positions and education as a profile shows them, each list latest first, in
+    one query."""
+    positions: list[PositionView] = []
+    studies: list[StudyView] = []
+    for row in db.connection().execute(_CAREERS, {"member_id": member_id}):
+        kind, entry_id, label, *period, place_id, name = row
+        if kind == "organization":
+            positions.append(PositionView(entry_id, Place(place_id, name), label, *period))
         else:
-            school = School(id=row.place_id, name=row.place_name)
-            found_studies.append(
-                Education(id=row.id, member_id=member_id, degree=row.label, school=school, **period)
-            )
-    return sorted(found_positions, key=_latest_first), sorted(found_studies, key=_latest_first)
+            studies.append(StudyView(entry_id, Place(place_id, name), label, *period))
+    return sorted(positions, key=_latest_first), sorted(studies, key=_latest_first)
 
 
 def entry_of(db: Session, model: type[EntryT], *, member_id: int, entry_id: int) -> EntryT | None:

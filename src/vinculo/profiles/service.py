@@ -24,8 +24,10 @@ from vinculo.profiles.models import (
     Education,
     Organization,
     Position,
+    PositionView,
     School,
     SharedPlace,
+    StudyView,
 )
 from vinculo.text import fold, tidy
 
@@ -53,8 +55,8 @@ class ProfileView:
     member: Member
     degree: int | None
     mutual_connections: MutualConnections
-    positions: Sequence[Position]
-    education: Sequence[Education]
+    positions: Sequence[PositionView]
+    education: Sequence[StudyView]
 
 
 CareerKind = Literal["positions", "education"]

@@ -55,20 +55,25 @@ def _unit(
     request: Request, *, token: str | None, kind: identity.SessionKind
 ) -> Iterator[RequestUnit]:
     """Find who is asking (one read, outside any transaction: a request with a bogus token never
-    waits for, nor holds, the database's write lock), then open the request's unit of work, read
-    only for GET. It commits before the response is sent."""
+    waits for, nor holds, the database's write lock), and open the request's unit of work: read
+    only for GET, whose reads need no transaction (the token is read in it), or a writing one
+    that commits before the response is sent."""
     database = database_of(request)
+    writing = request.method not in SAFE_METHODS
     signed = None
-    if token:
+    if token and writing:
         with database.statements() as reader:
             signed = identity.signed_in(reader, token=token, kind=kind)
     watched = awaited(request.scope)
     with database.unit_of_work(
-        write=request.method not in SAFE_METHODS,
-        may_commit=watched.may_commit if watched else lambda: True,
+        write=writing, may_commit=watched.may_commit if watched else lambda: True
     ) as db:
-        if signed is not None:
+        if token and not writing:
+            signed = identity.signed_in(db, token=token, kind=kind)
+        elif signed is not None:
+            # Read before the unit began: the member belongs to it now, for what it writes.
             signed = signed.attached_to(db)
+        if signed is not None:
             _touch_later(db, request, signed)
         yield RequestUnit(db, signed, token)
 
