@@ -453,8 +453,8 @@ def invite_all(
 # Round trips, counted in this process.
 
 
-def count_round_trips(engine: Engine, request: Callable[[], object]) -> int:
-    """The database round trips of one call of `request`: every statement the engine runs (BEGIN
+def count_round_trips(engines: Sequence[Engine], request: Callable[[], object]) -> int:
+    """The database round trips of one call of `request`: every statement the engines run (BEGIN
     too, when the unit of work sends it itself), and every commit and rollback that ends an open
     transaction; not those of the process's background threads (`vinculo-…`), which run on their
     own schedule. On PostgreSQL: it asks psycopg whether a transaction is open."""
@@ -474,13 +474,21 @@ def count_round_trips(engine: Engine, request: Callable[[], object]) -> int:
         if counts() and in_transaction(conn):  # with none open, psycopg sends nothing
             count += 1
 
-    listeners = [("before_cursor_execute", statement), ("commit", ending), ("rollback", ending)]
-    for name, listener in listeners:
+    listeners = [
+        (engine, name, listener)
+        for engine in engines
+        for name, listener in (
+            ("before_cursor_execute", statement),
+            ("commit", ending),
+            ("rollback", ending),
+        )
+    ]
+    for engine, name, listener in listeners:
         event.listen(engine, name, listener)
     try:
         request()
     finally:
-        for name, listener in listeners:
+        for engine, name, listener in listeners:
             event.remove(engine, name, listener)
     return count
 
@@ -493,7 +501,9 @@ def in_transaction(conn: Connection) -> bool:
     return driver(conn).info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
 
-def round_trips_of(client: TestClient, engine: Engine, warm_up: Request, counted: Request) -> int:
+def round_trips_of(
+    client: TestClient, engines: Sequence[Engine], warm_up: Request, counted: Request
+) -> int:
     """The round trips of `counted`, sent after `warm_up` (the same endpoint for another member),
     so that what a process does once is not counted."""
     if not send(client, warm_up).is_success:
@@ -504,7 +514,7 @@ def round_trips_of(client: TestClient, engine: Engine, warm_up: Request, counted
         nonlocal status
         status = send(client, counted).status_code
 
-    trips = count_round_trips(engine, counted_request)
+    trips = count_round_trips(engines, counted_request)
     if not 200 <= status < 300:
         print(f"  ! {counted.method} {counted.path} answered {status}")
     return trips
@@ -524,12 +534,15 @@ def prepare_in_process(url: str, c: Community) -> dict[str, float]:
         c.waiting = invite_all(client, c, waiting)
         for endpoint in [*READ_ENDPOINTS, *PAGE_ENDPOINTS]:
             round_trips[endpoint.name] = round_trips_of(
-                client, database.engine, endpoint.request(c, 0), endpoint.request(c, 1)
+                client,
+                (database.engine, database.reader),
+                endpoint.request(c, 0),
+                endpoint.request(c, 1),
             )
         invites = [invitation(c, *pair) for pair in c.strangers(c.holders, c.members, 2)]
-        round_trips[INVITE] = round_trips_of(client, database.engine, *invites)
+        round_trips[INVITE] = round_trips_of(client, (database.engine, database.reader), *invites)
         accepts = [acceptance(c, *pending) for pending in c.waiting[:2]]
-        accepting = round_trips_of(client, database.engine, *accepts)
+        accepting = round_trips_of(client, (database.engine, database.reader), *accepts)
         c.waiting = c.waiting[2:]
     mix = [*(round_trips[read.name] for read in MIX_ENDPOINTS), round_trips[INVITE], accepting]
     round_trips[MIX] = sum(mix) / len(mix)
@@ -543,7 +556,7 @@ def prepare_in_process(url: str, c: Community) -> dict[str, float]:
     floor = importlib.import_module("floor").create_app()
     with TestClient(floor) as client:
         warm_up, counted = (Request("GET", f"/floor/{member}") for member in c.members[:2])
-        round_trips[FLOOR] = round_trips_of(client, floor.state.engine, warm_up, counted)
+        round_trips[FLOOR] = round_trips_of(client, (floor.state.engine,), warm_up, counted)
     floor.state.engine.dispose()
     return round_trips
 

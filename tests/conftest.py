@@ -21,8 +21,11 @@ os.environ["VINCULO_SECRET_KEY"] = "test-secret-key-that-is-long-enough-01234567
 os.environ["VINCULO_ARGON2_TIME_COST"] = "1"
 os.environ["VINCULO_ARGON2_MEMORY_KIB"] = "64"
 os.environ["VINCULO_ARGON2_PARALLELISM"] = "1"
-# Tests run the invitation sweep themselves, at the moments they choose.
-os.environ["VINCULO_SWEEP_INTERVAL_SECONDS"] = "0"
+# Tests run the scheduled jobs themselves, at the moments they choose: the servers they start
+# run none beside them.
+os.environ["VINCULO_SERVE_JOBS"] = "false"
+# Suggestions see a profile edit at once, not within the minute a serving process allows itself.
+os.environ["VINCULO_SUGGESTION_PROFILES_MAX_AGE_SECONDS"] = "0"
 # Fair use is tested on its own (test_fair_use.py): elsewhere members act as fast as tests do.
 os.environ["VINCULO_RATE_LIMIT"] = "1000000/second"
 os.environ["VINCULO_REGISTRATION_RATE_LIMIT"] = "1000000/second"

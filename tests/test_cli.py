@@ -173,13 +173,70 @@ def test_worker_once_expires_and_reminds(database_url: str, database: Database) 
         assert db.scalar(select(func.count()).select_from(Notification)) == 1
 
 
-def test_the_sweep_of_serve_sends_the_day_7_reminder(database: Database) -> None:
-    from vinculo.invitations.sweep import PeriodicSweep
+@pytest.mark.slow
+def test_serve_runs_the_scheduled_jobs_beside_the_web_processes(
+    database_url: str, database: Database
+) -> None:
+    """`vinculo serve --jobs` starts the worker too: an invitation past its time is expired
+    without anyone asking for it, and stopping the server stops the worker."""
+    from vinculo.invitations.models import Invitation
+
+    invitation_id = _old_invitation(database, days_ago=15)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "vinculo", "serve", "--port", str(port), "--jobs"],
+        env={**os.environ, "VINCULO_DATABASE_URL": database_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        def expired() -> bool:
+            with database.unit_of_work(write=False) as db:
+                return db.get_one(Invitation, invitation_id).status == "expired"
+
+        wait_until(expired, what="the worker expires the invitation", seconds=30)
+        workers = _children(server.pid, running="worker")
+        assert len(workers) == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    # The worker stopped with the server.
+    wait_until(lambda: not Path(f"/proc/{workers[0]}").exists(), what="the worker stops")
+
+
+def _children(parent: int, *, running: str) -> list[int]:
+    """The processes `parent` started whose command line names `running`."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+            command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0")) == parent and running in command:
+            found.append(int(status.parent.name))
+    return found
+
+
+def test_the_worker_sends_the_day_7_reminder_once(database: Database) -> None:
+    import threading
+
     from vinculo.notifications.models import Notification
+    from vinculo.worker import Worker
 
     _old_invitation(database, days_ago=8)
-    sweeper = PeriodicSweep(database, interval=0.05)
-    sweeper.start()
+    stopped = threading.Event()
+    jobs = threading.Thread(
+        target=Worker(database, get_settings()).run,
+        kwargs={"stopped": stopped, "interval": 0.05},
+        daemon=True,
+    )
+    jobs.start()
     try:
 
         def kinds_once_reminded() -> list[str] | None:
@@ -187,8 +244,12 @@ def test_the_sweep_of_serve_sends_the_day_7_reminder(database: Database) -> None
                 kinds = list(db.scalars(select(Notification.kind).order_by(Notification.id)))
             return kinds if "invitation_reminder" in kinds else None
 
-        kinds = wait_until(kinds_once_reminded, what="the sweep sends the reminder")
+        kinds = wait_until(kinds_once_reminded, what="the worker sends the reminder")
+        # Many rounds run meanwhile; the reminder goes out once.
+        stopped.wait(0.3)
     finally:
-        sweeper.stop()
-    # Many sweeps ran; the reminder went out once.
+        stopped.set()
+        jobs.join(timeout=30)
+    with database.unit_of_work(write=False) as db:
+        kinds = list(db.scalars(select(Notification.kind).order_by(Notification.id)))
     assert kinds == ["invitation_received", "invitation_reminder"]

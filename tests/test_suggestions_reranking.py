@@ -6,18 +6,24 @@ networks)."""
 
 from __future__ import annotations
 
+import json
 import math
-import threading
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vinculo import clock
+from vinculo.db import Database
 from vinculo.graph import GraphIndex, Snapshot
-from vinculo.suggestions import fitting, kernels, ranking, reranking
+from vinculo.settings import get_settings
+from vinculo.suggestions import fitting, kernels, ranking, repository, reranking
 from vinculo.suggestions.engine import SuggestionEngine
+from vinculo.suggestions.models import SuggestionReranker
 from vinculo.suggestions.ranking import ProfileIndex
 from vinculo.suggestions.reranking import (
     COLUMNS,
@@ -28,6 +34,7 @@ from vinculo.suggestions.reranking import (
     design,
     fitted,
 )
+from vinculo.worker import Worker
 
 SIZE = 20
 
@@ -178,54 +185,66 @@ def test_a_community_large_enough_fits_its_own_reranker() -> None:
     assert again.weights == pytest.approx(reranker.weights)
 
 
-class _CountingFit:
-    def __init__(self, result: Reranker | None, gate: threading.Event | None = None) -> None:
-        self.result = result
-        self.gate = gate
-        self.calls = 0
-
-    def __call__(self, graph: GraphIndex, profiles: ProfileIndex, **_: Any) -> Reranker | None:
-        self.calls += 1
-        if self.gate is not None:
-            self.gate.wait(5)
-        return self.result
+def _some_reranker(seed: int) -> Reranker:
+    rng = np.random.default_rng(seed)
+    return Reranker(np.zeros(COLUMNS), np.ones(COLUMNS), rng.normal(size=COLUMNS), 7)
 
 
-def _some_reranker() -> Reranker:
-    return Reranker(np.zeros(COLUMNS), np.ones(COLUMNS), np.zeros(COLUMNS), 1)
+def test_a_stored_reranker_comes_back_whole() -> None:
+    reranker = _some_reranker(1)
+    again = Reranker.from_json(json.loads(json.dumps(reranker.to_json())))
+    assert again is not None
+    assert again.weights.tolist() == reranker.weights.tolist()
+    assert again.examples == 7
+    # One fitted on other columns (an older release) is not used.
+    stored = {**reranker.to_json(), "columns": ["something", "else"]}
+    assert Reranker.from_json(stored) is None
 
 
-def test_the_engine_fits_once_and_again_when_it_is_old(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = _CountingFit(_some_reranker())
-    monkeypatch.setattr(fitting, "fit", fake)
-    engine = SuggestionEngine(None, max_age_seconds=60, refit_seconds=3600, background=False)  # type: ignore[arg-type]
-    graph, profiles = _random_graph(50, 4, seed=9), ProfileIndex.empty(50)
-    first = engine.reranker(graph, profiles)
-    assert first == (fake.result, 1)
-    assert engine.reranker(graph, profiles) == first
-    engine.refit_seconds = 0  # as if the hours had passed
-    fake.result = _some_reranker()
-    assert engine.reranker(graph, profiles) == (fake.result, 2)
-    assert fake.calls == 2
+def test_serving_processes_load_what_the_worker_stored(database: Database) -> None:
+    """The engine never fits: it loads the latest reranker stored (the worker's), and only a
+    newer one replaces it."""
+    engine = SuggestionEngine(database, max_age_seconds=3600)
+    engine.load()
+    assert engine.reranker() == (None, 0)
+    for seed in (1, 2):
+        with database.unit_of_work() as db:
+            version = repository.save_reranker(
+                db, model=json.dumps(_some_reranker(seed).to_json()), fitted_at=clock.now()
+            )
+        engine.load()
+        loaded, loaded_version = engine.reranker()
+        assert loaded_version == version
+        assert loaded is not None
+        assert loaded.weights.tolist() == _some_reranker(seed).weights.tolist()
+    # Only the last three are kept.
+    for seed in range(3, 7):
+        with database.unit_of_work() as db:
+            repository.save_reranker(
+                db, model=json.dumps(_some_reranker(seed).to_json()), fitted_at=clock.now()
+            )
+    with database.unit_of_work(write=False) as db:
+        assert db.scalar(sa.select(sa.func.count()).select_from(SuggestionReranker)) == 3
 
 
-def test_the_engine_fits_in_the_background_once_for_many_callers(
-    monkeypatch: pytest.MonkeyPatch,
+def test_the_worker_fits_when_the_stored_reranker_is_due(
+    database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gate = threading.Event()
-    fake = _CountingFit(_some_reranker(), gate)
-    monkeypatch.setattr(fitting, "fit", fake)
-    engine = SuggestionEngine(None, max_age_seconds=60, refit_seconds=3600)  # type: ignore[arg-type]
-    graph, profiles = _random_graph(50, 4, seed=10), ProfileIndex.empty(50)
-    answers = [engine.reranker(graph, profiles) for _ in range(5)]
-    assert answers == [(None, 0)] * 5  # served without waiting for the fit
-    gate.set()
-    for _ in range(500):
-        if engine.reranker(graph, profiles)[1] == 1:
-            break
-        threading.Event().wait(0.01)
-    assert engine.reranker(graph, profiles) == (fake.result, 1)
-    assert fake.calls == 1
+    fits: list[int] = []
+
+    def fake_fit(graph: GraphIndex, profiles: ProfileIndex, **_: Any) -> Reranker:
+        fits.append(1)
+        return _some_reranker(len(fits))
+
+    monkeypatch.setattr(fitting, "fit", fake_fit)
+    settings = get_settings().model_copy(update={"suggestion_refit_seconds": 3600})
+    jobs = Worker(database, settings)
+    first = jobs.run_once().reranker
+    assert first is not None
+    assert jobs.run_once().reranker is None  # an hour has not passed
+    with clock.frozen(clock.now() + timedelta(hours=2)):
+        assert jobs.run_once().reranker == first + 1
+    assert len(fits) == 2
 
 
 def _adamic_adar_top(graph: GraphIndex, member: int, limit: int) -> list[int]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
+import signal
 import time
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -30,8 +33,20 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    jobs: Annotated[
+        bool | None,
+        typer.Option(
+            "--jobs/--no-jobs",
+            help="Run the scheduled jobs (`vinculo worker`) beside the web processes "
+            "[VINCULO_SERVE_JOBS].",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the pages and the API."""
+    """Serve the pages and the API, and (unless told not to) the scheduled jobs in a process of
+    their own beside them."""
+    import subprocess
+    import sys
+
     import uvicorn
 
     database = _database()
@@ -44,14 +59,39 @@ def serve(
     finally:
         database.dispose()
     typer.echo(f"Vínculo on http://{host}:{port}")
-    uvicorn.run(
-        "vinculo.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-    )
+    scheduled = None
+    if jobs if jobs is not None else get_settings().serve_jobs:
+        scheduled = subprocess.Popen(
+            [sys.executable, "-m", "vinculo", "worker"],
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no thread runs yet in this process
+        )
+    try:
+        uvicorn.run(
+            "vinculo.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+        )
+    finally:
+        if scheduled is not None:
+            scheduled.terminate()
+            scheduled.wait(timeout=30)
+
+
+def _die_with_parent() -> None:
+    """In a child process: end when the parent ends, however it ends (uvicorn ends `vinculo
+    serve` by raising the signal it received again, past any `finally`). Linux only; elsewhere
+    the child is stopped when `serve` returns normally."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+PR_SET_PDEATHSIG = 1
 
 
 @db_app.command("upgrade")
@@ -102,23 +142,33 @@ def db_revision(
 
 @app.command()
 def worker(
-    interval: Annotated[float, typer.Option(min=1, help="Seconds between two sweeps.")] = 60.0,
-    once: Annotated[bool, typer.Option(help="Sweep once and exit (for cron).")] = False,
+    interval: Annotated[
+        float | None,
+        typer.Option(min=1, help="Seconds between two rounds [VINCULO_SWEEP_INTERVAL_SECONDS]."),
+    ] = None,
+    once: Annotated[bool, typer.Option(help="One round, then exit (for cron).")] = False,
 ) -> None:
-    """Run the background jobs apart from the web processes: expire invitations and send the
-    day-7 reminders."""
-    import time
+    """Run the community's scheduled jobs apart from the web processes: expire invitations and
+    send the day-7 reminders, forget finished rate-limit windows, and fit the reranker of
+    suggestions when it is due. `vinculo serve` starts one itself unless told not to."""
+    import threading
 
-    from vinculo.invitations.sweep import sweep_once
+    from vinculo.worker import Worker
 
+    settings = get_settings()
     database = _database()
+    jobs = Worker(database, settings)
     try:
-        while True:
-            result = sweep_once(database)
-            typer.echo(f"Swept: {result.expired} expired, {result.reminded} reminded.")
-            if once:
-                return
-            time.sleep(interval)
+        if once:
+            done = jobs.run_once()
+            typer.echo(
+                f"Swept: {done.swept.expired} expired, {done.swept.reminded} reminded."
+                + (f" Reranker {done.reranker} fitted." if done.reranker else "")
+            )
+            return
+        jobs.run(
+            stopped=threading.Event(), interval=interval or settings.sweep_interval_seconds or 60
+        )
     except KeyboardInterrupt:
         return
     finally:

@@ -7,7 +7,7 @@ from vinculo.network.models import Connection, ConnectionChange
 from vinculo.notifications.models import Notification
 from vinculo.privacy.models import Block, PrivacySettings
 from vinculo.profiles.models import Education, Organization, Position, School
-from vinculo.suggestions.models import SuggestionDismissal
+from vinculo.suggestions.models import SuggestionDismissal, SuggestionReranker
 from vinculo.throttling.models import RequestCounter
 
 __all__ = [
@@ -27,4 +27,5 @@ __all__ = [
     "RequestCounter",
     "School",
     "SuggestionDismissal",
+    "SuggestionReranker",
 ]

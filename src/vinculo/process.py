@@ -1,7 +1,7 @@
 """The process's long-lived services, started and stopped together: the graph index kept in step
-with the database, the suggestion engine, and the periodic sweep of invitations. `vinculo serve`
-starts them in each worker process; the `vinculo graph` commands start the first two for one
-answer."""
+with the database, and the suggestion engine. `vinculo serve` starts them in each of its web
+processes; the `vinculo graph` commands start them for one answer. (The jobs that run on a
+schedule are the worker's: `vinculo.worker`.)"""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ import time
 from dataclasses import dataclass
 
 from vinculo.db import Database
-from vinculo.invitations.sweep import PeriodicSweep
 from vinculo.network.index import GRAPH_INDEX, NetworkIndex
 from vinculo.settings import Settings
 from vinculo.suggestions import ranking
-from vinculo.suggestions.engine import SUGGESTION_ENGINE, SuggestionEngine
+from vinculo.suggestions.engine import SUGGESTION_ENGINE, SuggestionEngine, fit_reranker
 
 log = logging.getLogger(__name__)
 
@@ -33,37 +32,34 @@ class ProcessServices:
     database: Database
     network_index: NetworkIndex
     suggestions: SuggestionEngine
-    sweep: PeriodicSweep | None
 
     @classmethod
     def for_serving(cls, database: Database, settings: Settings) -> ProcessServices:
-        """Everything a serving process needs, started: the kernels compiled, the index following
-        the change log, the engine refreshing in the background, the sweep running when it is
-        turned on."""
+        """Everything a serving process needs, ready before its first request: the kernels
+        compiled, the index built and following the change log, the profiles read and the
+        stored reranker loaded."""
         compile_kernels()
         index = NetworkIndex(database)
         index.load()
         index.start_following(poll_seconds=settings.graph_poll_seconds)
         engine = SuggestionEngine(
-            database,
-            max_age_seconds=settings.suggestion_profiles_max_age_seconds,
-            refit_seconds=settings.suggestion_refit_seconds,
+            database, max_age_seconds=settings.suggestion_profiles_max_age_seconds
         )
-        sweep = None
-        if settings.sweep_interval_seconds > 0:
-            sweep = PeriodicSweep(database, interval=settings.sweep_interval_seconds)
-            sweep.start()
-        return cls(database, index, engine, sweep).provided()
+        engine.load()
+        return cls(database, index, engine).provided()
 
     @classmethod
     def for_one_answer(cls, database: Database) -> ProcessServices:
-        """For a command that answers and ends: the index as it is now, and an engine that fits
-        its reranker before answering rather than in the background."""
+        """For a command that answers and ends: the index as it is now, and the engine with the
+        stored reranker, or, when the worker never stored one, one it fits and stores first."""
         compile_kernels()
         index = NetworkIndex(database)
         index.load()
-        engine = SuggestionEngine(database, max_age_seconds=math.inf, background=False)
-        return cls(database, index, engine, None).provided()
+        engine = SuggestionEngine(database, max_age_seconds=math.inf)
+        engine.load()
+        if engine.reranker()[0] is None and fit_reranker(database, graph=index.graph):
+            engine.load()
+        return cls(database, index, engine).provided()
 
     def provided(self) -> ProcessServices:
         """Hand the services to every unit of work of the database."""
@@ -72,8 +68,6 @@ class ProcessServices:
         return self
 
     def stop(self) -> None:
-        if self.sweep is not None:
-            self.sweep.stop()
         self.database.withdraw(GRAPH_INDEX)
         self.database.withdraw(SUGGESTION_ENGINE)
         self.network_index.stop()

@@ -72,15 +72,18 @@ class Settings(BaseSettings):
     reports_to_restrict: int = Field(default=5, ge=1)
     report_window_days: int = Field(default=90, ge=1)
     max_connections: int = Field(default=30000, ge=1)
-    # How often `vinculo serve` (or `vinculo worker`) expires invitations and sends reminders;
-    # 0 turns the in-process sweep off.
+    # Whether `vinculo serve` runs the scheduled jobs (`vinculo worker`) beside the web
+    # processes; turn it off when the worker runs apart.
+    serve_jobs: bool = True
+    # How often the worker expires invitations, sends reminders and looks whether the reranker
+    # is due.
     sweep_interval_seconds: float = Field(default=60.0, ge=0)
     # How often a process polls the connection change log to keep its graph index in step (on
     # PostgreSQL notifications wake it up sooner).
     graph_poll_seconds: float = Field(default=0.5, gt=0)
     # How old the careers and profiles behind suggestions may grow before a background rebuild.
     suggestion_profiles_max_age_seconds: float = Field(default=60.0, ge=0)
-    # How often the reranker of suggestions is fitted again on the community's network.
+    # How often the worker fits the reranker of suggestions again on the community's network.
     suggestion_refit_seconds: float = Field(default=6 * 3600.0, gt=0)
 
     @field_validator("rate_limit", "registration_rate_limit", "login_rate_limit")

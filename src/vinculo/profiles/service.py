@@ -122,6 +122,8 @@ def update_profile(db: Session, *, member: Member, changes: Mapping[str, Any]) -
 def refresh_search_text(db: Session, *, member: Member) -> None:
     """Recompute what member search matches: name, headline, organizations and schools."""
     db.flush()
+    # A career change is a change of the member's profile (what suggestions look for).
+    member.updated_at = clock.now()
     member.search_text = search_text_of(
         name=member.name,
         headline=member.headline,

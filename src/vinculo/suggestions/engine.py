@@ -1,25 +1,25 @@
 """What a process keeps in memory to suggest people: the members' careers, sectors and locations
-in a `ProfileIndex`, rebuilt in the background once it is older than
-`VINCULO_SUGGESTION_PROFILES_MAX_AGE_SECONDS` (a profile edit shows in suggestions within that
-time); the reranker fitted on the community's own network (`fitting.fit`), fitted again once
-older than `VINCULO_SUGGESTION_REFIT_SECONDS`; and the latest rankings per member, dropped as
-soon as the network, the profiles, the reranker or the member's exclusions change.
-
-The graph comes from the process's network index (`network.index`); a process without one (a
-command line tool) builds both for itself."""
+in a `ProfileIndex`, built again in the background when a profile changed (a profile edit shows
+in suggestions within `VINCULO_SUGGESTION_PROFILES_MAX_AGE_SECONDS`); the reranker the worker
+fitted on the community's own network and stored (`fit_reranker`, every
+`VINCULO_SUGGESTION_REFIT_SECONDS`); and the latest rankings per member, dropped as soon as the
+network, the profiles, the reranker or the member's exclusions change. Serving processes never
+fit: fitting takes seconds of both cores."""
 
 from __future__ import annotations
 
+import json
 import logging
-import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from vinculo import clock
 from vinculo.db import Database, ServiceSlot
 from vinculo.graph import GraphIndex
 from vinculo.identity import repository as members
@@ -64,109 +64,87 @@ def build_profiles(db: Session) -> ProfileIndex:
 
 
 class SuggestionEngine:
-    """One process's profile index and ranking cache."""
+    """One process's profile index, the reranker the worker fitted, and the latest rankings.
 
-    def __init__(
-        self,
-        database: Database,
-        *,
-        max_age_seconds: float,
-        refit_seconds: float = math.inf,
-        background: bool = True,
-    ) -> None:
+    A process never fits a reranker nor waits for one: it loads the latest the worker stored
+    (`fit_reranker`). It reads the profiles at start-up, then looks every `max_age_seconds`, in
+    a thread of its own, whether any profile changed since (one small query), and builds the
+    index again only then, serving the previous one meanwhile; with 0, it looks before each
+    answer."""
+
+    def __init__(self, database: Database, *, max_age_seconds: float) -> None:
         self.database = database
         self.max_age_seconds = max_age_seconds
-        self.refit_seconds = refit_seconds
-        self.background = background  # fit the reranker in a thread, or before answering
         self._reranker: Reranker | None = None
         self._reranker_version = 0
-        self._fitted_at: float | None = None
-        self._fitting = False
         self._profiles: ProfileIndex | None = None
-        self._built_at = 0.0
+        self._profiles_seen: tuple[object, ...] | None = None
+        self._looked_at = 0.0
         self._version = 0
         self._lock = threading.Lock()
-        self._rebuilding = False
+        self._refreshing = False
         self._cache: OrderedDict[int, tuple[Hashable, Any]] = OrderedDict()
 
     def load(self) -> None:
+        """Read the profiles, and the latest stored reranker, now."""
+        self._refresh(force=True)
+
+    def _refresh(self, *, force: bool = False) -> None:
         started = time.monotonic()
         # Consistent: one snapshot of every profile, streamed (which needs a transaction).
         with self.database.unit_of_work(write=False, consistent=True) as db:
-            profiles = build_profiles(db)
+            seen = repository.profiles_changed_at(db)
+            profiles = build_profiles(db) if force or seen != self._profiles_seen else None
+            stored = repository.latest_reranker(db, newer_than=self._reranker_version)
+        reranker = Reranker.from_json(json.loads(stored[2])) if stored else None
         with self._lock:
-            self._profiles = profiles
-            self._built_at = time.monotonic()
-            self._version += 1
-            self._cache.clear()
-        log.info("suggestion profiles built in %.1f s", time.monotonic() - started)
+            self._looked_at = time.monotonic()
+            if profiles is not None:
+                self._profiles, self._profiles_seen = profiles, seen
+                self._version += 1
+                self._cache.clear()
+            if stored is not None:
+                self._reranker, self._reranker_version = reranker, stored[0]
+                self._cache.clear()
+        if profiles is not None:
+            log.info("suggestion profiles built in %.1f s", time.monotonic() - started)
+        if stored is not None:
+            log.info("suggestion reranker %d of %s loaded", stored[0], stored[1])
 
     def profiles(self) -> tuple[ProfileIndex, int]:
-        """The profile index and its version; an old one starts a rebuild in the background and
-        serves meanwhile."""
+        """The profile index and its version. Once `max_age_seconds` have passed, a thread looks
+        for changes and rebuilds it if needed, while this one goes on serving."""
         if self._profiles is None:
             self.load()
+        elif not self.max_age_seconds:
+            # Always current: look before answering (a small community, the tests).
+            self._refresh()
         with self._lock:
-            stale = time.monotonic() - self._built_at > self.max_age_seconds
-            if stale and not self._rebuilding:
-                self._rebuilding = True
-                threading.Thread(target=self._rebuild, name="vinculo-profiles", daemon=True).start()
+            due = time.monotonic() - self._looked_at > self.max_age_seconds
+            if due and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(
+                    target=self._refresh_in_background, name="vinculo-profiles", daemon=True
+                ).start()
             profiles = self._profiles
             if profiles is None:  # pragma: no cover - loaded above
                 raise RuntimeError("the suggestion profiles are not loaded")
             return profiles, self._version
 
-    def _rebuild(self) -> None:
+    def _refresh_in_background(self) -> None:
         try:
-            self.load()
+            self._refresh()
         except Exception:
-            log.exception("rebuilding the suggestion profiles failed")
+            log.exception("refreshing the suggestion profiles failed")
         finally:
             with self._lock:
-                self._rebuilding = False
+                self._refreshing = False
 
-    def reranker(self, graph: GraphIndex, profiles: ProfileIndex) -> tuple[Reranker | None, int]:
-        """The reranker fitted on the community's network (None while none is fitted, or when
-        the community is too small to teach one) and its version. The first call, and any once
-        the reranker is older than `refit_seconds`, fits one: in a background thread, serving
-        the previous one meanwhile, or at once for a process that answers once and ends."""
-        with self._lock:
-            due = self._fitted_at is None or (
-                time.monotonic() - self._fitted_at > self.refit_seconds
-            )
-            start = due and not self._fitting
-            if start:
-                self._fitting = True
-        if start:
-            if self.background:
-                threading.Thread(
-                    target=self._fit, args=(graph, profiles), name="vinculo-reranker", daemon=True
-                ).start()
-            else:
-                self._fit(graph, profiles)
+    def reranker(self) -> tuple[Reranker | None, int]:
+        """The reranker the worker fitted last (None while there is none, or when the community
+        is too small to teach one) and its version."""
         with self._lock:
             return self._reranker, self._reranker_version
-
-    def _fit(self, graph: GraphIndex, profiles: ProfileIndex) -> None:
-        started = time.monotonic()
-        try:
-            reranker = fitting.fit(graph, profiles)
-        except Exception:
-            log.exception("fitting the suggestion reranker failed")
-            reranker = self._reranker
-        with self._lock:
-            if reranker is not self._reranker:
-                self._reranker = reranker
-                self._reranker_version += 1
-                self._cache.clear()
-            self._fitted_at = time.monotonic()
-            self._fitting = False
-        if reranker is not None:
-            log.info(
-                "suggestion reranker fitted on %d members in %.1f s",
-                reranker.examples,
-                time.monotonic() - started,
-            )
 
     def cached(self, member_id: int, key: Hashable) -> Any | None:
         with self._lock:
@@ -190,3 +168,44 @@ SUGGESTION_ENGINE: ServiceSlot[SuggestionEngine] = ServiceSlot("suggestion engin
 
 def engine_of(db: Session) -> SuggestionEngine | None:
     return SUGGESTION_ENGINE.of(db)
+
+
+def fit_reranker(database: Database, *, graph: GraphIndex | None = None) -> int | None:
+    """Fit a reranker on the community's connections as they are now and store it for the
+    serving processes (the worker's job, every `VINCULO_SUGGESTION_REFIT_SECONDS`); its version,
+    or None when the community is still too small to teach one."""
+    started = time.monotonic()
+    if graph is None:
+        graph = _graph_now(database)
+    with database.unit_of_work(write=False, consistent=True) as db:
+        profiles = build_profiles(db)
+    reranker = fitting.fit(graph, profiles)
+    if reranker is None:
+        log.info("suggestion reranker: the community is too small to fit one yet")
+        return None
+    with database.unit_of_work() as db:
+        version = repository.save_reranker(
+            db, model=json.dumps(reranker.to_json()), fitted_at=clock.now()
+        )
+    log.info(
+        "suggestion reranker %d fitted on %d members in %.1f s",
+        version,
+        reranker.examples,
+        time.monotonic() - started,
+    )
+    return version
+
+
+def reranker_fitted_at(database: Database) -> datetime | None:
+    """When the latest stored reranker was fitted, if any was."""
+    with database.unit_of_work(write=False) as db:
+        stored = repository.latest_reranker(db)
+    return stored[1] if stored else None
+
+
+def _graph_now(database: Database) -> GraphIndex:
+    from vinculo.network.index import NetworkIndex
+
+    index = NetworkIndex(database)
+    index.load()
+    return index.graph

@@ -7,13 +7,13 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from vinculo.db import insert_new
 from vinculo.identity.models import Member
 from vinculo.profiles.models import Education, Organization, Position, School
-from vinculo.suggestions.models import SuggestionDismissal
+from vinculo.suggestions.models import SuggestionDismissal, SuggestionReranker
 
 
 class Affiliation(NamedTuple):
@@ -55,6 +55,12 @@ def sectors_and_locations(
         statement = statement.where(Member.id == member_id)
     for row in db.execute(statement.execution_options(yield_per=10_000)):
         yield row[0], row[1], row[2]
+
+
+def profiles_changed_at(db: Session) -> tuple[object, ...]:
+    """What changes whenever a profile the ranking reads changes: the latest change to a member
+    (a career change touches its member too) and how many members there are."""
+    return tuple(db.execute(select(func.max(Member.updated_at), func.count(Member.id))).one())
 
 
 def place_names(
@@ -104,3 +110,25 @@ def delete_dismissal(db: Session, *, member_id: int, dismissed_id: int) -> bool:
         )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def save_reranker(db: Session, *, model: str, fitted_at: datetime, keep: int = 3) -> int:
+    """Store a fitted reranker; its id, the version the serving processes load. Only the last
+    `keep` are kept."""
+    stored = SuggestionReranker(model=model, fitted_at=fitted_at)
+    db.add(stored)
+    db.flush()
+    kept = select(SuggestionReranker.id).order_by(SuggestionReranker.id.desc()).limit(keep)
+    db.execute(delete(SuggestionReranker).where(SuggestionReranker.id.not_in(kept)))
+    return stored.id
+
+
+def latest_reranker(db: Session, *, newer_than: int = 0) -> tuple[int, datetime, str] | None:
+    """The latest stored reranker (id, when fitted, its model), if newer than `newer_than`."""
+    row = db.execute(
+        select(SuggestionReranker.id, SuggestionReranker.fitted_at, SuggestionReranker.model)
+        .where(SuggestionReranker.id > newer_than)
+        .order_by(SuggestionReranker.id.desc())
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1], row[2])

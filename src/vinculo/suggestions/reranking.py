@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -124,6 +125,29 @@ class Reranker:
     def weight(self, name: str) -> float:
         """The weight of the column called `name`, per standard deviation of it."""
         return float(self.weights[column(name)])
+
+    def to_json(self) -> dict[str, Any]:
+        """What is stored of it: each column's name, mean, scale and weight, and its examples."""
+        return {
+            "columns": list(NAMES),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "weights": self.weights.tolist(),
+            "examples": self.examples,
+        }
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> Reranker | None:
+        """A stored reranker, or None when it was fitted on other columns (by another release,
+        which this one's worker will fit again)."""
+        if stored.get("columns") != list(NAMES):
+            return None
+        return cls(
+            np.array(stored["mean"], np.float64),
+            np.array(stored["scale"], np.float64),
+            np.array(stored["weights"], np.float64),
+            int(stored["examples"]),
+        )
 
 
 def design(mutual: FloatArray, features: FloatArray, structure: FloatArray) -> FloatArray:

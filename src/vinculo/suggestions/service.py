@@ -62,7 +62,7 @@ def ranked_for(
     reranker nor the exclusions have changed."""
     excluded = excluded_for(db, member=member)
     profiles, version = engine.profiles()
-    reranker, reranker_version = engine.reranker(graph, profiles)
+    reranker, reranker_version = engine.reranker()
     key = (graph.version, version, reranker_version, limit, frozenset(excluded))
     found: list[Suggestion] | None = engine.cached(member.id, key)
     if found is None:

@@ -54,3 +54,10 @@ class DatabaseStorage(Storage):
     def clear(self, key: str) -> None:
         with self.database.unit_of_work() as db:
             repository.forget(db, key=key)
+
+
+def forget_finished_windows(database: Database) -> None:
+    """Drop the counters whose windows are over (the worker's job): the table holds only the
+    clients active in the current windows."""
+    with database.unit_of_work() as db:
+        repository.forget(db, before=clock.now())

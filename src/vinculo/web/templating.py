@@ -19,6 +19,9 @@ environment = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    # Templates are compiled once per process: they change only with a new release.
+    auto_reload=False,
+    cache_size=-1,
 )
 # New-style gettext: `{% trans %}` passes its variables to gettext, which substitutes them escaped.
 # The real translations come with each render's context, which overrides these null ones.
