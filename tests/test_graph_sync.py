@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -220,3 +221,36 @@ def test_a_change_that_commits_late_still_reaches_every_index(
         assert fresh.graph.connected(carla, dani)
     finally:
         slow.dispose()
+
+
+def test_processes_of_one_machine_share_one_saved_index(
+    client: TestClient, database: Database, tmp_path: Path
+) -> None:
+    """One process reads the connections and saves the index; the others map it (one copy in
+    memory for all) and catch up from where it stood when saved."""
+    ana, beto, carla, dani = (
+        register(client, name=name)["id"] for name in ("Ana", "Beto", "Carla", "Dani")
+    )
+    with database.unit_of_work() as db:
+        network.connect(db, a=ana, b=beto, now=clock.now())
+    first = NetworkIndex(database)
+    first.load()
+    first.save(tmp_path)
+    with database.unit_of_work() as db:
+        network.connect(db, a=carla, b=dani, now=clock.now())
+    second = NetworkIndex(database)
+    second.load(shared=tmp_path)
+    assert second.graph.connected(ana, beto)
+    assert second.graph.connected(carla, dani)  # caught up from the saved position
+    # It reads the saved arrays where they lie (mapped, shared with every process mapping
+    # them), rather than a copy of its own.
+    maps = Path("/proc/self/maps")
+    if maps.exists():
+        assert str(tmp_path.resolve()) in maps.read_text()
+
+    # A folder saved for another database is not used.
+    other = Database(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        assert index_module._saved(tmp_path, other) is None
+    finally:
+        other.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,6 +48,10 @@ coming from `POST /api/v1/auth/token`. Every error is RFC 9457 `application/prob
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # A web process started by uvicorn's supervisor has not run the command's own set-up.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     database = database or Database.from_settings(settings)
 
     @asynccontextmanager

@@ -5,7 +5,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import os
+import shutil
 import signal
+import tempfile
 import time
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -15,7 +18,7 @@ import typer
 from vinculo import migrations
 from vinculo.db import Database
 from vinculo.graph_commands import graph_app
-from vinculo.settings import get_settings
+from vinculo.settings import Settings, get_settings
 
 app = typer.Typer(help="Vínculo: a self-hostable professional network.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -58,13 +61,18 @@ def serve(
             raise typer.Exit(code=1)
     finally:
         database.dispose()
+    settings = get_settings()
+    shared, made = _graph_snapshot(settings)
     typer.echo(f"Vínculo on http://{host}:{port}")
     scheduled = None
-    if jobs if jobs is not None else get_settings().serve_jobs:
+    if jobs if jobs is not None else settings.serve_jobs:
         scheduled = subprocess.Popen(
             [sys.executable, "-m", "vinculo", "worker"],
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - no thread runs yet in this process
         )
+    # uvicorn stops on SIGTERM and raises it again once stopped: as an exit, so that what this
+    # run made (the worker, the snapshot's folder) is cleaned up below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run(
             "vinculo.app:create_app",
@@ -78,6 +86,27 @@ def serve(
         if scheduled is not None:
             scheduled.terminate()
             scheduled.wait(timeout=30)
+        if made:
+            shutil.rmtree(shared, ignore_errors=True)
+
+
+def _graph_snapshot(settings: Settings) -> tuple[Path, bool]:
+    """Read the graph index once, here, and save it where the web processes map it from (one
+    copy of it in memory for all of them): in VINCULO_GRAPH_SNAPSHOT_DIR, or a folder made for
+    this run; whether the folder was made."""
+    from vinculo.network.index import NetworkIndex
+
+    made = settings.graph_snapshot_dir is None
+    shared = Path(settings.graph_snapshot_dir or tempfile.mkdtemp(prefix="vinculo-graph-"))
+    database = _database()
+    try:
+        index = NetworkIndex(database)
+        index.load()
+        index.save(shared)
+    finally:
+        database.dispose()
+    os.environ["VINCULO_GRAPH_SNAPSHOT_DIR"] = str(shared)
+    return shared, made
 
 
 def _die_with_parent() -> None:

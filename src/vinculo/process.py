@@ -9,6 +9,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from vinculo.db import Database
 from vinculo.network.index import GRAPH_INDEX, NetworkIndex
@@ -40,7 +41,8 @@ class ProcessServices:
         stored reranker loaded."""
         compile_kernels()
         index = NetworkIndex(database)
-        index.load()
+        shared = settings.graph_snapshot_dir
+        index.load(shared=Path(shared) if shared else None)
         index.start_following(poll_seconds=settings.graph_poll_seconds)
         engine = SuggestionEngine(
             database, max_age_seconds=settings.suggestion_profiles_max_age_seconds

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # How often the worker expires invitations, sends reminders and looks whether the reranker
     # is due.
     sweep_interval_seconds: float = Field(default=60.0, ge=0)
+    # A folder where the processes of one machine share the graph index (each maps the same
+    # saved snapshot, then follows the log on its own). `vinculo serve` makes one for its run
+    # when none is set.
+    graph_snapshot_dir: str | None = None
     # How often a process polls the connection change log to keep its graph index in step (on
     # PostgreSQL notifications wake it up sooner).
     graph_poll_seconds: float = Field(default=0.5, gt=0)

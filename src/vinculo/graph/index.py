@@ -129,6 +129,14 @@ class GraphIndex:
             self._fold()
             self._version += 1
 
+    def snapshot(self) -> Snapshot:
+        """The whole graph as one snapshot (the overlay folded in first, when there is one)."""
+        with self._lock:
+            if self._overlay:
+                self._fold()
+                self._version += 1
+            return self._snapshot
+
     def _record(self, member: int, other: int, *, added: bool) -> None:
         """Note `other` as added to, or removed from, the member's snapshot row."""
         changes = self._overlay.setdefault(member, _Changes())

@@ -17,9 +17,14 @@ commits, and no wait is guessed.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import tempfile
 import threading
 import time
+import uuid
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -50,37 +55,57 @@ class NetworkIndex:
 
     # Loading
 
-    def load(self) -> None:
-        """Build the index from the connections table, streaming, in one consistent snapshot."""
+    def load(self, *, shared: Path | None = None) -> None:
+        """Build the index: from the snapshot the machine's processes share in the folder
+        `shared`, when one was saved there for this database (then catch up from where it
+        stands), else from the connection table, streaming, in one consistent snapshot."""
         started = time.monotonic()
-        with self.database.unit_of_work(write=False, consistent=True) as db:
-            # The position and the connections from one snapshot: what the load reads is what
-            # the position says was applied.
-            position, applied = _position_now(db)
-            lows: list[np.ndarray] = []
-            highs: list[np.ndarray] = []
-            loaded = 0
-            for low, high in repository.connection_pairs(db):
-                lows.append(low)
-                highs.append(high)
-                loaded += len(low)
-                log.info("graph index: %s connections read", f"{loaded:,}")
-        low_all = np.concatenate(lows) if lows else np.empty(0, np.int64)
-        high_all = np.concatenate(highs) if highs else np.empty(0, np.int64)
-        graph = GraphIndex(Snapshot.from_pairs(low_all, high_all))
+        found = _saved(shared, self.database) if shared else None
+        if found is not None:
+            snapshot, position, applied = found
+            source = f"the snapshot in {shared}"
+        else:
+            snapshot, position, applied = _read(self.database)
+            source = "the database"
+        graph = GraphIndex(snapshot)
         with self._lock:
             self.graph = graph
             self._position, self._applied = position, applied
             self.ready = True
         stats = graph.stats()
         log.info(
-            "graph index: %s members, %s connections, %.1f MB, built in %.1f s",
+            "graph index: %s members, %s connections, %.1f MB, from %s in %.1f s",
             f"{stats.members:,}",
             f"{stats.connections:,}",
             stats.index_bytes / 1e6,
+            source,
             time.monotonic() - started,
         )
         self.catch_up()
+
+    def save(self, folder: Path) -> None:
+        """Save the index as it was loaded, with where it stands in the log, for the other
+        processes of this machine to map rather than read and hold each their own copy (the
+        pages of a mapped file are shared). The folder's `current` link changes at once: a
+        process loading meanwhile maps either the old snapshot or the new one, whole."""
+        with self._lock:
+            snapshot, position, applied = self.graph.snapshot(), self._position, self._applied
+        folder.mkdir(parents=True, exist_ok=True)
+        saved = Path(tempfile.mkdtemp(prefix="graph-", dir=folder))
+        np.save(saved / "offsets.npy", snapshot.offsets)
+        np.save(saved / "targets.npy", snapshot.targets)
+        (saved / "position.json").write_text(
+            json.dumps(
+                {
+                    "database": _identity(self.database),
+                    "position": position,
+                    "applied": sorted(applied),
+                }
+            )
+        )
+        link = folder / f"current-{uuid.uuid4().hex}"
+        link.symlink_to(saved.name)
+        os.replace(link, folder / "current")
 
     # Keeping in step
 
@@ -159,6 +184,44 @@ class NetworkIndex:
             self.catch_up()
         except Exception:
             log.exception("graph index: catching up failed; trying again")
+
+
+def _read(database: Database) -> tuple[Snapshot, int, set[int]]:
+    """The connection table as a snapshot, with where the log stands, from one snapshot of the
+    database: what the load reads is what the position says was applied."""
+    with database.unit_of_work(write=False, consistent=True) as db:
+        position, applied = _position_now(db)
+        lows: list[np.ndarray] = []
+        highs: list[np.ndarray] = []
+        loaded = 0
+        for low, high in repository.connection_pairs(db):
+            lows.append(low)
+            highs.append(high)
+            loaded += len(low)
+            log.info("graph index: %s connections read", f"{loaded:,}")
+    low_all = np.concatenate(lows) if lows else np.empty(0, np.int64)
+    high_all = np.concatenate(highs) if highs else np.empty(0, np.int64)
+    return Snapshot.from_pairs(low_all, high_all), position, applied
+
+
+def _saved(folder: Path, database: Database) -> tuple[Snapshot, int, set[int]] | None:
+    """The snapshot saved in `folder` for this database, mapped (read-only, shared), or None."""
+    current = folder / "current"
+    try:
+        saved = current.resolve(strict=True)
+        meta = json.loads((saved / "position.json").read_text())
+        if meta.get("database") != _identity(database):
+            return None
+        offsets = np.load(saved / "offsets.npy", mmap_mode="r").view(np.ndarray)
+        targets = np.load(saved / "targets.npy", mmap_mode="r").view(np.ndarray)
+    except (OSError, ValueError, KeyError):
+        return None
+    return Snapshot(offsets=offsets, targets=targets), int(meta["position"]), set(meta["applied"])
+
+
+def _identity(database: Database) -> str:
+    """Which database a snapshot belongs to (its URL without the password)."""
+    return database.url.render_as_string(hide_password=True)
 
 
 def _position_now(db: Session) -> tuple[int, set[int]]:

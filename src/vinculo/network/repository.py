@@ -368,43 +368,55 @@ def _changes(db: Session, condition: ColumnElement[bool]) -> list[Change]:
 
 
 def connection_pairs(db: Session) -> Iterator[tuple[IdArray, IdArray]]:
-    """Every connection, as arrays of (low, high) in chunks: rows never become Python objects
-    one by one on PostgreSQL, where they are COPYed out as text and parsed in blocks."""
-    if db.get_bind().dialect.name == "postgresql":
-        yield from _copied_pairs(db)
-        return
-    rows = db.execute(
-        select(Connection.low_id, Connection.high_id).execution_options(yield_per=LOAD_CHUNK)
-    )
-    for partition in rows.partitions():
-        pairs = np.array(partition, dtype=np.int64).reshape(-1, 2)
-        yield pairs[:, 0], pairs[:, 1]
-
-
-def _copied_pairs(db: Session) -> Iterator[tuple[IdArray, IdArray]]:
+    """Every connection, as arrays of (low, high) in chunks, without making a Python object of
+    each row: on PostgreSQL COPYed out in binary and read in blocks; on SQLite fetched in chunks
+    by the driver itself."""
     connection = db.connection().connection.driver_connection
     if connection is None:
         raise RuntimeError("the session has no database connection")
-    blocks: list[bytes] = []
-    size = 0
+    if db.get_bind().dialect.name == "postgresql":
+        yield from _copied_pairs(connection)
+        return
+    cursor = connection.execute("SELECT low_id, high_id FROM connection")
+    while rows := cursor.fetchmany(LOAD_CHUNK):
+        pairs = np.array(rows, dtype=np.int64)
+        yield pairs[:, 0], pairs[:, 1]
+
+
+# PostgreSQL's binary COPY: a 19-byte header, then per row a field count (2 bytes) and each
+# field's length (4) and value (8: the ids are BIGINT), all big-endian; 2 bytes end it.
+_COPY_HEADER = 19
+_COPY_ROW = np.dtype(
+    [("fields", ">i2"), ("low_size", ">i4"), ("low", ">i8"), ("high_size", ">i4"), ("high", ">i8")]
+)
+
+
+def _copied_pairs(connection: Any) -> Iterator[tuple[IdArray, IdArray]]:
+    pending = bytearray()
+    header = True
     with (
         connection.cursor() as cursor,
-        cursor.copy("COPY (SELECT low_id, high_id FROM connection) TO STDOUT") as copy,
+        cursor.copy(
+            "COPY (SELECT low_id, high_id FROM connection) TO STDOUT (FORMAT BINARY)"
+        ) as copy,
     ):
         for block in copy:
-            blocks.append(bytes(block))
-            size += len(block)
-            if size < 8_000_000:
+            pending += block
+            if header:
+                if len(pending) < _COPY_HEADER:
+                    continue
+                del pending[:_COPY_HEADER]
+                header = False
+            if len(pending) < 8_000_000:
                 continue
-            data = b"".join(blocks)
-            cut = data.rfind(b"\n") + 1
-            yield _parse_pairs(data[:cut])
-            blocks, size = [data[cut:]], len(data) - cut
-    rest = b"".join(blocks)
-    if rest.strip():
-        yield _parse_pairs(rest)
+            whole = len(pending) // _COPY_ROW.itemsize * _COPY_ROW.itemsize
+            yield _parse_pairs(bytes(pending[:whole]))
+            del pending[:whole]
+    rows = len(pending) // _COPY_ROW.itemsize * _COPY_ROW.itemsize  # the 2 bytes that end it
+    if rows:
+        yield _parse_pairs(bytes(pending[:rows]))
 
 
 def _parse_pairs(data: bytes) -> tuple[IdArray, IdArray]:
-    numbers = np.array(data.split(), dtype=np.int64).reshape(-1, 2)
-    return numbers[:, 0], numbers[:, 1]
+    rows = np.frombuffer(data, dtype=_COPY_ROW)
+    return rows["low"].astype(np.int64), rows["high"].astype(np.int64)
