@@ -8,6 +8,7 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from tests.helpers import bearer, register, token_for
@@ -120,3 +121,26 @@ def test_a_request_that_connects_answers_with_the_new_degree(client: TestClient)
     assert body["status"] == "accepted"
     assert (body["sender"]["degree"], body["recipient"]["degree"]) == (0, 1)
     assert client.get(f"/api/v1/members/{beto}", headers=ana_headers).json()["degree"] == 1
+
+
+def test_the_bulk_read_gives_every_connection_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index's load reads the connection table without a row object per connection (a binary
+    COPY on PostgreSQL, the driver's chunks on SQLite): in chunks of a few rows here, it gives
+    exactly the table's pairs."""
+    monkeypatch.setattr(repository, "LOAD_CHUNK", 7)
+    monkeypatch.setattr(repository, "_CHUNK_BYTES", 64)
+    _community(database, size=30, connections=80, seed=6)
+    with database.unit_of_work(write=False) as db:
+        chunks = list(repository.connection_pairs(db))
+        expected = [
+            (low, high)
+            for low, high in db.execute(sa.text("SELECT low_id, high_id FROM connection"))
+        ]
+        expected.sort()
+    assert len(chunks) > 3
+    read = sorted(
+        pair for lows, highs in chunks for pair in zip(lows.tolist(), highs.tolist(), strict=True)
+    )
+    assert read == expected

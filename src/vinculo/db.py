@@ -132,6 +132,14 @@ def copy_rows(db: Session, table: str, columns: list[str], rows: Iterable[tuple[
             copy.write_row(row)
 
 
+def unbounded_statements(db: Session) -> None:
+    """Lift the statement timeout for the rest of this unit's transaction (a consistent one): for
+    the bulk reads of start-up and of the worker, the whole connection table or every profile,
+    which no request waits for and which grow with the community."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SET LOCAL statement_timeout = 0"))
+
+
 def on_commit(db: Session, effect: Callable[[], object]) -> None:
     """Run `effect` once this unit of work has committed; never if it rolls back."""
     db.info.setdefault(_EFFECTS_KEY, []).append(effect)

@@ -461,3 +461,38 @@ def fold(graph: Graph) -> tuple[Any, Any]:  # pragma: no cover - compiled
     for member in range(size):
         targets[offsets[member] : offsets[member + 1]] = row(graph, member)
     return offsets, targets
+
+
+@njit(cache=True, nogil=True)
+def adjacency(first: Any, second: Any, size: int) -> tuple[Any, Any]:  # pragma: no cover
+    """The compressed adjacency of the undirected pairs (first[i], second[i]) over members 0 to
+    size - 1, self-pairs and repeats dropped: every pair counted into its two rows, placed, and
+    each row sorted on its own. Linear but for the rows' own sorts (a tenth of the time of one
+    sort of all the pairs, on 25 million)."""
+    counts = np.zeros(size + 1, np.int64)
+    for i in range(first.shape[0]):
+        if first[i] != second[i]:
+            counts[first[i] + 1] += 1
+            counts[second[i] + 1] += 1
+    placed = np.cumsum(counts)
+    at = placed[:-1].copy()
+    targets = np.empty(placed[size], np.int32)
+    for i in range(first.shape[0]):
+        a, b = first[i], second[i]
+        if a != b:
+            targets[at[a]] = b
+            at[a] += 1
+            targets[at[b]] = a
+            at[b] += 1
+    # Sort each row and keep one of each target, moving the rows down over the repeats dropped.
+    offsets = np.zeros(size + 1, np.int64)
+    kept = 0
+    for member in range(size):
+        last = -1
+        for target in np.sort(targets[placed[member] : placed[member + 1]]):
+            if target != last:
+                targets[kept] = target
+                kept += 1
+                last = target
+        offsets[member + 1] = kept
+    return offsets, targets[:kept].copy()

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from vinculo.graph import kernels
+
 IdArray = npt.NDArray[np.int32]
 EMPTY: IdArray = np.empty(0, dtype=np.int32)
 EMPTY.setflags(write=False)
@@ -39,29 +41,15 @@ class Snapshot:
     @classmethod
     def from_pairs(cls, a: npt.ArrayLike, b: npt.ArrayLike, *, size: int | None = None) -> Snapshot:
         """Build from undirected pairs (a[i], b[i]); duplicates and self-pairs are dropped."""
-        first = np.asarray(a, dtype=np.int64)
-        second = np.asarray(b, dtype=np.int64)
-        if first.shape != second.shape:
+        first = np.ascontiguousarray(a, dtype=np.int64)
+        second = np.ascontiguousarray(b, dtype=np.int64)
+        if first.ndim != 1 or first.shape != second.shape:
             raise ValueError("the two ends of the pairs differ in length")
-        keep = first != second
-        first, second = first[keep], second[keep]
         if len(first) and min(first.min(), second.min()) < 0:
             raise ValueError("member ids must not be negative")
         top = int(max(first.max(), second.max())) + 1 if len(first) else 0
-        size = max(size or 0, top)
-        sources = np.concatenate((first, second))
-        targets = np.concatenate((second, first))
-        # One sort by (source, target), then drop repeated pairs.
-        order = np.lexsort((targets, sources))
-        sources, targets = sources[order], targets[order]
-        if len(sources):
-            fresh = np.ones(len(sources), dtype=bool)
-            fresh[1:] = (sources[1:] != sources[:-1]) | (targets[1:] != targets[:-1])
-            sources, targets = sources[fresh], targets[fresh]
-        counts = np.bincount(sources, minlength=size)
-        offsets = np.zeros(size + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        snapshot = cls(offsets=offsets, targets=targets.astype(np.int32))
+        offsets, targets = kernels.adjacency(first, second, max(size or 0, top))
+        snapshot = cls(offsets=offsets, targets=targets)
         snapshot.offsets.setflags(write=False)
         snapshot.targets.setflags(write=False)
         return snapshot

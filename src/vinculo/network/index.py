@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.orm import Session
 
-from vinculo.db import Database, ServiceSlot, on_commit
+from vinculo.db import Database, ServiceSlot, on_commit, unbounded_statements
 from vinculo.graph import GraphIndex, Snapshot
 from vinculo.network import repository
 from vinculo.network.repository import CHANGES_CHANNEL
@@ -190,6 +190,7 @@ def _read(database: Database) -> tuple[Snapshot, int, set[int]]:
     """The connection table as a snapshot, with where the log stands, from one snapshot of the
     database: what the load reads is what the position says was applied."""
     with database.unit_of_work(write=False, consistent=True) as db:
+        unbounded_statements(db)
         position, applied = _position_now(db)
         lows: list[np.ndarray] = []
         highs: list[np.ndarray] = []

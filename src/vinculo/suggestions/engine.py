@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from vinculo import clock
-from vinculo.db import Database, ServiceSlot
+from vinculo.db import Database, ServiceSlot, unbounded_statements
 from vinculo.graph import GraphIndex
 from vinculo.identity import repository as members
 from vinculo.suggestions import fitting, repository
@@ -93,6 +93,7 @@ class SuggestionEngine:
         started = time.monotonic()
         # Consistent: one snapshot of every profile, streamed (which needs a transaction).
         with self.database.unit_of_work(write=False, consistent=True) as db:
+            unbounded_statements(db)
             seen = repository.profiles_changed_at(db)
             profiles = build_profiles(db) if force or seen != self._profiles_seen else None
             stored = repository.latest_reranker(db, newer_than=self._reranker_version)
@@ -178,6 +179,7 @@ def fit_reranker(database: Database, *, graph: GraphIndex | None = None) -> int 
     if graph is None:
         graph = _graph_now(database)
     with database.unit_of_work(write=False, consistent=True) as db:
+        unbounded_statements(db)
         profiles = build_profiles(db)
     reranker = fitting.fit(graph, profiles)
     if reranker is None:
