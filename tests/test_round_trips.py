@@ -33,11 +33,14 @@ def statements(database: Database) -> Iterator[list[str]]:
         if not threading.current_thread().name.startswith("vinculo-"):
             sent.append(args[2])
 
-    event.listen(database.engine, "before_cursor_execute", count)
+    engines = (database.engine, database.reader)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     try:
         yield sent
     finally:
-        event.remove(database.engine, "before_cursor_execute", count)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
 
 
 class Community:
@@ -130,3 +133,11 @@ def test_a_longer_list_costs_no_more_round_trips(app: Any, database: Database, p
                 community.log_in()
                 counts.append(_round_trips(database, community, path))
     assert counts[0] == counts[1], f"{path}: {counts[0]} statements for 3 items, {counts[1]} for 7"
+    assert counts[0] > 0, f"{path}: no statement seen"
+    if path.startswith("/api/"):
+        assert counts[0] <= MOST_FOR_AN_API_READ, f"{path}: {counts[0]} statements"
+
+
+# What any read of the API may cost, whatever it lists: the caller, then the list and what its
+# members share with the caller.
+MOST_FOR_AN_API_READ = 6
