@@ -307,6 +307,8 @@ def test_pages_set_it_up_and_the_login_asks_for_the_code(
 
     code_form = client.get(password_step.headers["location"])
     assert "one-time-code" in code_form.text
+    spanish = client.get(password_step.headers["location"], headers={"Accept-Language": "es"})
+    assert "Introduce tu código" in page_text(spanish.text)
     data = {"csrf_token": csrf_token_of(code_form.text), "next": "/settings"}
     replayed = client.post("/login/code", data={**data, "code": code_of(secret)})
     assert replayed.status_code == 401
