@@ -377,6 +377,12 @@ def test_a_forged_or_stale_pending_sign_in_is_refused(
     assert "Too much time passed" in page_text(forged.text)
     assert "vinculo_session" not in client.cookies
 
+    for nonsense in (f"{2**63}.{expires}.{signature}", f"{member_id}.{'9' * 5000}.x", ".."):
+        client.cookies.delete("vinculo_sign_in")
+        client.cookies.set("vinculo_sign_in", nonsense)
+        refused = client.post("/login/code", data={**data, "code": "123456"})
+        assert refused.status_code == 401, nonsense
+
     client.cookies.delete("vinculo_sign_in")
     client.cookies.set("vinculo_sign_in", pending)
     frozen.advance(timedelta(minutes=11))

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
 from vinculo import clock
+from vinculo.db import ID_MAX
 from vinculo.errors import N_, Conflict
 from vinculo.identity import repository
 from vinculo.identity.models import Member, TwoFactor
@@ -174,9 +175,12 @@ def member_of_pending_sign_in(db: Session, token: str) -> Member | None:
     """The member whose code a pending sign-in waits for; None when it is forged or expired."""
     member_id, _, rest = token.partition(".")
     expires, _, signature = rest.partition(".")
-    if not (member_id.isdigit() and expires.isdigit() and len(member_id) < 20):
+    # Bounded before they are numbers: the cookie is the client's to forge.
+    if not (member_id.isascii() and member_id.isdigit() and len(member_id) <= 19):
         return None
-    if int(expires) < clock.now().timestamp():
+    if not (expires.isascii() and expires.isdigit() and len(expires) <= 12):
+        return None
+    if int(member_id) > ID_MAX or int(expires) < clock.now().timestamp():
         return None
     member = repository.member_by_id(db, int(member_id))
     if member is None or not hmac.compare_digest(
