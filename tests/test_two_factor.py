@@ -389,3 +389,33 @@ def test_a_forged_or_stale_pending_sign_in_is_refused(
     stale = client.post("/login/code", data={**data, "code": code_of(ana.secret)})
     assert stale.status_code == 401
     assert "vinculo_session" not in client.cookies
+
+
+def test_pages_throttle_wrong_codes_like_wrong_passwords(
+    client: TestClient, frozen: clock.FrozenClock
+) -> None:
+    ana = Member(client)
+    ana.turn_on()
+    frozen.advance(timedelta(seconds=30))
+    assert _log_in_form(client, ana.email).status_code == 303
+    form = client.get("/login/code")
+    data = {"csrf_token": csrf_token_of(form.text), "next": "/"}
+    right = code_of(ana.secret)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        assert client.post("/login/code", data={**data, "code": wrong}).status_code == 401
+    blocked = client.post("/login/code", data={**data, "code": right})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    assert "vinculo_session" not in client.cookies
+    # The password step is throttled too: the failures are the account's.
+    assert _log_in_form(client, ana.email).status_code == 429
+    frozen.advance(timedelta(minutes=16))
+    assert _log_in_form(client, ana.email).status_code == 303
+    form = client.get("/login/code")
+    signed = client.post(
+        "/login/code",
+        data={"csrf_token": csrf_token_of(form.text), "code": code_of(ana.secret), "next": "/"},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
