@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from vinculo.identity import service
-from vinculo.identity.schemas import AccessToken, Credentials, PasswordChange, Registration
+from vinculo.identity import service, two_factor
+from vinculo.identity.schemas import (
+    AccessToken,
+    Credentials,
+    PasswordChange,
+    RecoveryCodes,
+    Registration,
+    TwoFactorConfirmation,
+    TwoFactorEnrolment,
+    TwoFactorProof,
+    TwoFactorStart,
+    TwoFactorStatus,
+)
 from vinculo.profiles import service as profiles
 from vinculo.profiles.schemas import MyProfile
 from vinculo.schemas import PROBLEM_RESPONSES
@@ -26,13 +37,17 @@ def register(body: Registration, db: DbSession) -> MyProfile:
 @router.post("/token")
 def issue_token(body: Credentials, request: Request, db: DbSession) -> AccessToken:
     """Exchange an email and a password for a bearer token. The same 401 for an unknown email and
-    a wrong password; 429 with Retry-After after too many failures."""
+    a wrong password; 429 with Retry-After after too many failures. When the member turned
+    two-factor sign-in on, also send `code`: without it the answer is 401
+    `second-factor-required`, and a wrong or used code is 401 `wrong-second-factor`, counted as a
+    failed login."""
     logged_in = service.log_in(
         db,
         email=body.email,
         password=body.password,
         client_address=client_address(request),
         kind="api",
+        code=body.code,
     )
     return AccessToken(access_token=logged_in.token, expires_in=service.idle_lifetime_seconds())
 
@@ -61,3 +76,86 @@ def client_address(request: Request) -> str:
     """The client's address as the server sees it (behind a proxy, run the server with
     --forwarded-allow-ips so that this is the real client)."""
     return request.client.host if request.client else "unknown"
+
+
+# Two-factor sign-in: set up with the password and a first code, then every token asks for a code.
+
+
+@router.get("/two-factor")
+def two_factor_status(caller: ApiCallerDep, db: DbSession) -> TwoFactorStatus:
+    """Whether two-factor sign-in is on, and how many recovery codes are left."""
+    found = two_factor.status(db, member=caller.member)
+    return TwoFactorStatus(
+        enabled=found.on,
+        enabled_at=found.confirmed_at,
+        recovery_codes_left=found.recovery_codes_left,
+    )
+
+
+@router.post("/two-factor", status_code=status.HTTP_201_CREATED)
+def start_two_factor(
+    body: TwoFactorStart,
+    caller: ApiCallerDep,
+    request: Request,
+    db: DbSession,
+    response: Response,
+) -> TwoFactorEnrolment:
+    """Start setting up two-factor sign-in (the password proves it is you): a new secret for an
+    authenticator app, on only once confirmed with a code. 409 when it is already on."""
+    enrolment = service.start_two_factor(
+        db, member=caller.member, password=body.password, client_address=client_address(request)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return TwoFactorEnrolment(secret=enrolment.secret, otpauth_uri=enrolment.uri)
+
+
+@router.post("/two-factor/confirm")
+def confirm_two_factor(
+    body: TwoFactorConfirmation,
+    caller: ApiCallerDep,
+    request: Request,
+    db: DbSession,
+    response: Response,
+) -> RecoveryCodes:
+    """Turn two-factor sign-in on with a current code of the new secret; the recovery codes,
+    shown this once. 422 for a wrong code; 409 when no set-up was started."""
+    codes = service.confirm_two_factor(
+        db, member=caller.member, code=body.code, client_address=client_address(request)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return RecoveryCodes(recovery_codes=codes)
+
+
+@router.post("/two-factor/recovery-codes")
+def new_recovery_codes(
+    body: TwoFactorProof,
+    caller: ApiCallerDep,
+    request: Request,
+    db: DbSession,
+    response: Response,
+) -> RecoveryCodes:
+    """New recovery codes in place of the old ones, after the password and a current code."""
+    codes = service.new_recovery_codes(
+        db,
+        member=caller.member,
+        password=body.password,
+        code=body.code,
+        client_address=client_address(request),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return RecoveryCodes(recovery_codes=codes)
+
+
+@router.post("/two-factor/disable", status_code=status.HTTP_204_NO_CONTENT)
+def turn_off_two_factor(
+    body: TwoFactorProof, caller: ApiCallerDep, request: Request, db: DbSession
+) -> Response:
+    """Turn two-factor sign-in off, after the password and a current code or a recovery code."""
+    service.turn_off_two_factor(
+        db,
+        member=caller.member,
+        password=body.password,
+        code=body.code,
+        client_address=client_address(request),
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

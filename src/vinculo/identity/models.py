@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vinculo.db import Base, Id
@@ -85,3 +85,35 @@ class LoginFailure(Base):
         Index("ix_login_failure_email_failed_at", "email", "failed_at"),
         Index("ix_login_failure_client_address_failed_at", "client_address", "failed_at"),
     )
+
+
+# Two-factor sign-in (identity/two_factor.py owns what these rows mean).
+
+
+class TwoFactor(Base):
+    """A member's authenticator app: the TOTP secret they share with it, encrypted with a key
+    derived from the secret key setting. `confirmed_at` is None while enrolment waits for a first
+    code; from then on sign-in asks for a code. `last_used_step` is the time step of the last code
+    accepted: a code of that step or an earlier one is refused, so a code works once."""
+
+    __tablename__ = "two_factor"
+
+    member_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCode(Base):
+    """One of a member's one-time recovery codes, stored only as a SHA-256 of the member's id and
+    the code; a used code's row is deleted."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]

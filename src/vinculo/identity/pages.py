@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
+import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from vinculo.errors import VinculoError
 from vinculo.i18n import LOCALES
-from vinculo.identity import service
+from vinculo.identity import service, two_factor
 from vinculo.identity.api import client_address
-from vinculo.identity.schemas import Credentials, PasswordChange, Registration
+from vinculo.identity.schemas import (
+    Credentials,
+    PasswordChange,
+    Registration,
+    TwoFactorConfirmation,
+    TwoFactorProof,
+    TwoFactorStart,
+)
 from vinculo.profiles import service as profiles
-from vinculo.web.deps import LANGUAGE_COOKIE, AnyPage, MemberPage
+from vinculo.web.deps import LANGUAGE_COOKIE, AnyPage, MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
 from vinculo.web.security import SESSION_COOKIE, csrf_protect
 
@@ -84,6 +93,10 @@ def log_in(page: AnyPage, request: Request, fields: FormFields) -> Response:
         if not isinstance(logged_in, VinculoError):
             _start_session(page, logged_in.token)
             return page.redirect(target)
+        if isinstance(logged_in, service.SecondFactorRequired):
+            # Two-factor sign-in: the password was right; the code is asked for next.
+            page.set_cookie(SIGN_IN_COOKIE, logged_in.pending_sign_in, max_age=SIGN_IN_SECONDS)
+            return page.redirect(f"/login/code?{urlencode({'next': target})}")
         errors, status_code, headers = (
             errors_of(logged_in, gettext=page.gettext),
             logged_in.status,
@@ -157,3 +170,172 @@ def _safe_next(target: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
+
+
+# Two-factor sign-in: the login's second step, and setting it up, changing the recovery codes and
+# turning it off under Settings.
+
+# The cookie that says, signed, whose code the login page waits for after the right password.
+SIGN_IN_COOKIE = "vinculo_sign_in"
+SIGN_IN_SECONDS = int(two_factor.PENDING_SIGN_IN.total_seconds())
+
+
+@router.get("/login/code")
+def login_code_form(page: AnyPage, request: Request, next: str = "/") -> Response:  # noqa: A002
+    if page.viewer is not None:
+        return page.redirect(_safe_next(next))
+    if not request.cookies.get(SIGN_IN_COOKIE):
+        return page.redirect("/login")
+    return page.render("identity/login_code.html", errors={}, next=_safe_next(next))
+
+
+@router.post("/login/code")
+def log_in_with_code(page: AnyPage, request: Request, fields: FormFields) -> Response:
+    target = _safe_next(fields.get("next", "/"))
+    pending = request.cookies.get(SIGN_IN_COOKIE, "")
+    confirmation, errors = parse_form(
+        TwoFactorConfirmation, fields, gettext=page.gettext, only=("code",)
+    )
+    status_code, headers = 422, {}
+    if confirmation is not None:
+        logged_in = page.attempt(
+            lambda: service.log_in_with_code(
+                page.db,
+                pending_sign_in=pending,
+                code=confirmation.code,
+                client_address=client_address(request),
+                kind="web",
+            )
+        )
+        if not isinstance(logged_in, VinculoError):
+            page.set_cookie(SIGN_IN_COOKIE, None)
+            _start_session(page, logged_in.token)
+            return page.redirect(target)
+        if isinstance(logged_in, service.SignInExpired):
+            page.set_cookie(SIGN_IN_COOKIE, None)
+            return page.render(
+                "identity/login.html",
+                status_code=logged_in.status,
+                values={},
+                errors=errors_of(logged_in, gettext=page.gettext),
+                next=target,
+            )
+        errors, status_code, headers = (
+            errors_of(logged_in, gettext=page.gettext),
+            logged_in.status,
+            logged_in.headers,
+        )
+    response = page.render(
+        "identity/login_code.html", status_code=status_code, errors=errors, next=target
+    )
+    response.headers.update(headers)
+    return response
+
+
+@router.get("/settings/two-factor")
+def two_factor_page(page: MemberPage) -> HTMLResponse:
+    return _two_factor_page(page, errors={})
+
+
+@router.post("/settings/two-factor/start")
+def start_two_factor(page: MemberPage, request: Request, fields: FormFields) -> Response:
+    start, errors = parse_form(TwoFactorStart, fields, gettext=page.gettext)
+    if start is not None:
+        started = page.attempt(
+            lambda: service.start_two_factor(
+                page.db,
+                member=page.member,
+                password=start.password,
+                client_address=client_address(request),
+            )
+        )
+        if not isinstance(started, VinculoError):
+            return page.redirect("/settings/two-factor")
+        errors = errors_of(started, gettext=page.gettext)
+    return _two_factor_page(page, errors=errors, status_code=422)
+
+
+@router.post("/settings/two-factor/confirm")
+def confirm_two_factor(page: MemberPage, request: Request, fields: FormFields) -> Response:
+    confirmation, errors = parse_form(TwoFactorConfirmation, fields, gettext=page.gettext)
+    if confirmation is not None:
+        codes = page.attempt(
+            lambda: service.confirm_two_factor(
+                page.db,
+                member=page.member,
+                code=confirmation.code,
+                client_address=client_address(request),
+            )
+        )
+        if not isinstance(codes, VinculoError):
+            return _recovery_codes_page(page, codes, just_turned_on=True)
+        errors = errors_of(codes, gettext=page.gettext)
+    return _two_factor_page(page, errors=errors, status_code=422)
+
+
+@router.post("/settings/two-factor/recovery-codes")
+def new_recovery_codes(page: MemberPage, request: Request, fields: FormFields) -> Response:
+    proof, errors = parse_form(TwoFactorProof, fields, gettext=page.gettext)
+    if proof is not None:
+        codes = page.attempt(
+            lambda: service.new_recovery_codes(
+                page.db,
+                member=page.member,
+                password=proof.password,
+                code=proof.code,
+                client_address=client_address(request),
+            )
+        )
+        if not isinstance(codes, VinculoError):
+            return _recovery_codes_page(page, codes, just_turned_on=False)
+        errors = errors_of(codes, gettext=page.gettext)
+    return _two_factor_page(page, errors=errors, status_code=422)
+
+
+@router.post("/settings/two-factor/disable")
+def turn_off_two_factor(page: MemberPage, request: Request, fields: FormFields) -> Response:
+    proof, errors = parse_form(TwoFactorProof, fields, gettext=page.gettext)
+    if proof is not None:
+        turned_off = page.attempt(
+            lambda: service.turn_off_two_factor(
+                page.db,
+                member=page.member,
+                password=proof.password,
+                code=proof.code,
+                client_address=client_address(request),
+            )
+        )
+        if not isinstance(turned_off, VinculoError):
+            return page.redirect("/settings?saved=two-factor-off")
+        errors = errors_of(turned_off, gettext=page.gettext)
+    return _two_factor_page(page, errors=errors, status_code=422)
+
+
+def _two_factor_page(page: Page, *, errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
+    found = two_factor.status(page.db, member=page.member)
+    qr_code = None
+    if found.enrolment is not None:
+        # An SVG drawn here, inline: no script, no image request that could leak the secret.
+        qr_code = Markup(  # noqa: S704 - segno's own markup, from the secret's link
+            segno.make(found.enrolment.uri, error="m").svg_inline(
+                scale=4, dark="#000", light="#fff"
+            )
+        )
+    response = page.render(
+        "identity/two_factor.html",
+        status_code=status_code,
+        status=found,
+        qr_code=qr_code,
+        errors=errors,
+    )
+    # The page may show the app's secret while set-up waits for its first code.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _recovery_codes_page(page: Page, codes: list[str], *, just_turned_on: bool) -> HTMLResponse:
+    response = page.render(
+        "identity/recovery_codes.html", codes=codes, just_turned_on=just_turned_on
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

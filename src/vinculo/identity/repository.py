@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from vinculo.identity.models import AuthSession, LoginFailure, Member
+from vinculo.identity.models import AuthSession, LoginFailure, Member, RecoveryCode, TwoFactor
 
 
 def member_by_id(db: Session, member_id: int) -> Member | None:
@@ -168,3 +168,69 @@ def member_ids_by_external_id(db: Session) -> dict[str, int]:
     """Every imported member's id, by the external id they were imported with."""
     rows = db.execute(select(Member.external_id, Member.id).where(Member.external_id.is_not(None)))
     return {str(external_id): int(member_id) for external_id, member_id in rows}
+
+
+# Two-factor sign-in
+
+
+def two_factor_of(db: Session, *, member_id: int) -> TwoFactor | None:
+    return db.get(TwoFactor, member_id)
+
+
+def put_two_factor(db: Session, two_factor: TwoFactor) -> None:
+    """Store a member's new authenticator secret, replacing an enrolment not yet confirmed."""
+    db.execute(delete(TwoFactor).where(TwoFactor.member_id == two_factor.member_id))
+    db.add(two_factor)
+    db.flush()
+
+
+def delete_two_factor(db: Session, *, member_id: int) -> None:
+    db.execute(delete(RecoveryCode).where(RecoveryCode.member_id == member_id))
+    db.execute(delete(TwoFactor).where(TwoFactor.member_id == member_id))
+
+
+def use_time_step(db: Session, *, member_id: int, step: int) -> bool:
+    """Record that a code of this time step was used; False when one of this step or a later one
+    already was (in one statement, so that two requests racing with one code cannot both win)."""
+    result = db.execute(
+        update(TwoFactor)
+        .where(
+            TwoFactor.member_id == member_id,
+            (TwoFactor.last_used_step.is_(None)) | (TwoFactor.last_used_step < step),
+        )
+        .values(last_used_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def replace_recovery_codes(
+    db: Session, *, member_id: int, code_hashes: Sequence[str], at: datetime
+) -> None:
+    db.execute(delete(RecoveryCode).where(RecoveryCode.member_id == member_id))
+    db.add_all(
+        RecoveryCode(member_id=member_id, code_hash=code_hash, created_at=at)
+        for code_hash in code_hashes
+    )
+    db.flush()
+
+
+def use_recovery_code(db: Session, *, member_id: int, code_hash: str) -> bool:
+    """Delete the member's recovery code with this hash; False when there is none."""
+    result = db.execute(
+        delete(RecoveryCode).where(
+            RecoveryCode.member_id == member_id, RecoveryCode.code_hash == code_hash
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def count_recovery_codes(db: Session, *, member_id: int) -> int:
+    return int(
+        db.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.member_id == member_id)
+        )
+        or 0
+    )

@@ -12,8 +12,15 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from vinculo import clock
-from vinculo.errors import N_, Conflict, InvalidCredentials, InvalidInput, TooManyRequests
-from vinculo.identity import repository
+from vinculo.errors import (
+    N_,
+    Conflict,
+    InvalidCredentials,
+    InvalidInput,
+    TooManyRequests,
+    VinculoError,
+)
+from vinculo.identity import repository, two_factor
 from vinculo.identity.models import AuthSession, Member
 from vinculo.identity.passwords import (
     hash_password,
@@ -84,10 +91,17 @@ def search_text_of(*, name: str, headline: str, places: Sequence[str]) -> str:
 
 
 def log_in(
-    db: Session, *, email: str, password: str, client_address: str, kind: SessionKind
+    db: Session,
+    *,
+    email: str,
+    password: str,
+    client_address: str,
+    kind: SessionKind,
+    code: str | None = None,
 ) -> LoggedIn:
     """Check the credentials and open a session; the same error for an unknown email and a wrong
-    password, in about the same time, and a 429 once an account or an address failed too often."""
+    password, in about the same time, and a 429 once an account or an address failed too often.
+    A member with two-factor sign-in on also gives a `code` (see `_check_second_factor`)."""
     settings = get_settings()
     now = clock.now()
     email = email.strip().lower()
@@ -105,6 +119,9 @@ def log_in(
             db, email=email, client_address=client_address, at=now, window_start=window_start
         )
         raise InvalidCredentials()
+
+    # Two-factor sign-in: with it on, the right password alone opens no session.
+    _check_second_factor(db, member=member, code=code, client_address=client_address, now=now)
 
     repository.clear_login_failures(db, email=email)
     if needs_rehash(member.password_hash):
@@ -198,3 +215,146 @@ def _idle_since(now: datetime) -> datetime:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Two-factor sign-in (the domain is in two_factor.py): the second step of logging in, and the
+# operations that turn it on and off. A wrong password or code counts as a failed login.
+
+
+class SecondFactorRequired(VinculoError):
+    """The password was right, and the member signs in with a code too: send it as `code`."""
+
+    status = 401
+    slug = "second-factor-required"
+    title = N_("Two-factor code required")
+    default_detail = N_(
+        "This account uses two-factor sign-in: send the code from your authenticator app, or "
+        "one of your recovery codes, as `code`."
+    )
+
+    def __init__(self, *, pending_sign_in: str) -> None:
+        super().__init__()
+        # For the login page, which asks for the code next: whose code, signed.
+        self.pending_sign_in = pending_sign_in
+
+
+class WrongSecondFactor(VinculoError):
+    status = 401
+    slug = "wrong-second-factor"
+    title = N_("Wrong code")
+    default_detail = N_("The code is not right, or it was already used.")
+    keeps_writes = True  # the failed attempt is recorded for throttling
+
+
+class SignInExpired(VinculoError):
+    status = 401
+    slug = "sign-in-expired"
+    title = N_("Log in again")
+    default_detail = N_("Too much time passed since you gave your password. Log in again.")
+
+
+class WrongPasswordOrCode(InvalidInput):
+    """A password or code confirming a change of two-factor sign-in is not right."""
+
+    slug = "wrong-password-or-code"
+    title = N_("Wrong password or code")
+    keeps_writes = True  # the failed attempt is recorded for throttling
+
+
+def _check_second_factor(
+    db: Session, *, member: Member, code: str | None, client_address: str, now: datetime
+) -> None:
+    """After the right password: nothing when two-factor sign-in is off, else the code must be
+    right (a wrong one counts as a failed login)."""
+    if not two_factor.is_on(db, member=member):
+        return
+    if code is None:
+        raise SecondFactorRequired(pending_sign_in=two_factor.pending_sign_in(member))
+    if not two_factor.use_code(db, member=member, code=code):
+        _record_failure(db, email=member.email, client_address=client_address, now=now)
+        raise WrongSecondFactor()
+
+
+def log_in_with_code(
+    db: Session, *, pending_sign_in: str, code: str, client_address: str, kind: SessionKind
+) -> LoggedIn:
+    """The login page's second step: the code of the member whose password was right."""
+    member = two_factor.member_of_pending_sign_in(db, pending_sign_in)
+    if member is None:
+        raise SignInExpired()
+    now = _refuse_when_throttled_now(db, email=member.email, client_address=client_address)
+    _check_second_factor(db, member=member, code=code, client_address=client_address, now=now)
+    repository.clear_login_failures(db, email=member.email)
+    repository.delete_idle_sessions(db, member_id=member.id, idle_since=_idle_since(now))
+    return LoggedIn(member=member, token=open_session(db, member=member, kind=kind))
+
+
+def start_two_factor(
+    db: Session, *, member: Member, password: str, client_address: str
+) -> two_factor.Enrolment:
+    """A new authenticator secret for the member, who proves it is them with their password."""
+    _prove(db, member=member, password=password, code=None, client_address=client_address)
+    return two_factor.start_enrolment(db, member=member)
+
+
+def confirm_two_factor(db: Session, *, member: Member, code: str, client_address: str) -> list[str]:
+    """Turn two-factor sign-in on with a first code of the new secret; the recovery codes."""
+    now = _refuse_when_throttled_now(db, email=member.email, client_address=client_address)
+    codes = two_factor.confirm_enrolment(db, member=member, code=code)
+    if codes is None:
+        _record_failure(db, email=member.email, client_address=client_address, now=now)
+        raise WrongPasswordOrCode.for_field("code", N_("The code is not right."))
+    return codes
+
+
+def new_recovery_codes(
+    db: Session, *, member: Member, password: str, code: str, client_address: str
+) -> list[str]:
+    """New recovery codes in place of the old ones, after the password and a current code."""
+    if not two_factor.is_on(db, member=member):
+        raise two_factor.TwoFactorOff()
+    _prove(db, member=member, password=password, code=code, client_address=client_address)
+    return two_factor.new_recovery_codes(db, member=member)
+
+
+def turn_off_two_factor(
+    db: Session, *, member: Member, password: str, code: str, client_address: str
+) -> None:
+    """Turn two-factor sign-in off, after the password and a current code or a recovery code."""
+    if not two_factor.is_on(db, member=member):
+        raise two_factor.TwoFactorOff()
+    _prove(db, member=member, password=password, code=code, client_address=client_address)
+    two_factor.turn_off(db, member=member)
+
+
+def _prove(
+    db: Session, *, member: Member, password: str, code: str | None, client_address: str
+) -> None:
+    """The member's password (and code, when one is asked), throttled like a login."""
+    now = _refuse_when_throttled_now(db, email=member.email, client_address=client_address)
+    wrong = None
+    if not verify_password(member.password_hash, password):
+        wrong = WrongPasswordOrCode.for_field("password", N_("The password is not right."))
+    elif code is not None and not two_factor.use_code(db, member=member, code=code):
+        wrong = WrongPasswordOrCode.for_field("code", N_("The code is not right."))
+    if wrong is not None:
+        _record_failure(db, email=member.email, client_address=client_address, now=now)
+        raise wrong
+
+
+def _refuse_when_throttled_now(db: Session, *, email: str, client_address: str) -> datetime:
+    """The login throttle's check, one account at a time; the time it was made."""
+    now = clock.now()
+    repository.serialize_logins(db, email=email)
+    window_start = now - timedelta(minutes=get_settings().login_window_minutes)
+    _refuse_when_throttled(
+        db, email=email, client_address=client_address, window_start=window_start
+    )
+    return now
+
+
+def _record_failure(db: Session, *, email: str, client_address: str, now: datetime) -> None:
+    window_start = now - timedelta(minutes=get_settings().login_window_minutes)
+    repository.record_login_failure(
+        db, email=email, client_address=client_address, at=now, window_start=window_start
+    )
