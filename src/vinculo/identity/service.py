@@ -12,15 +12,24 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from vinculo import clock
-from vinculo.errors import N_, Conflict, InvalidCredentials, InvalidInput, TooManyRequests
+from vinculo.errors import (
+    N_,
+    Conflict,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+)
 from vinculo.identity import repository
-from vinculo.identity.models import AuthSession, Member
+from vinculo.identity.models import USER_AGENT_MAX, AuthSession, Member
 from vinculo.identity.passwords import (
     hash_password,
     needs_rehash,
     spend_verification_time,
     verify_password,
 )
+from vinculo.pagination import Page, cut_page, decode_cursor
+from vinculo.security.service import record_security_event
 from vinculo.settings import get_settings
 from vinculo.text import fold, tidy
 
@@ -38,10 +47,25 @@ class TooManyLoginAttempts(TooManyRequests):
     title = N_("Too many login attempts")
 
 
+class SessionNotFound(NotFound):
+    slug = "session-not-found"
+    title = N_("Session not found")
+    default_detail = N_("You have no session or token with this id.")
+
+
 @dataclass(frozen=True)
 class LoggedIn:
     member: Member
     token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a login comes from, kept with the session so that the member can tell them apart."""
+
+    address: str
+    user_agent: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,14 +108,24 @@ def search_text_of(*, name: str, headline: str, places: Sequence[str]) -> str:
 
 
 def log_in(
-    db: Session, *, email: str, password: str, client_address: str, kind: SessionKind
+    db: Session,
+    *,
+    email: str,
+    password: str,
+    client_address: str,
+    kind: SessionKind,
+    user_agent: str = "",
+    lifetime_days: int | None = None,
 ) -> LoggedIn:
     """Check the credentials and open a session; the same error for an unknown email and a wrong
-    password, in about the same time, and a 429 once an account or an address failed too often."""
+    password, in about the same time, and a 429 once an account or an address failed too often.
+    Each login, failed login and lockout of a known account goes to its security log."""
     settings = get_settings()
     now = clock.now()
     email = email.strip().lower()
     window_start = now - timedelta(minutes=settings.login_window_minutes)
+    if lifetime_days is not None:
+        _check_lifetime(kind, lifetime_days)
     repository.serialize_logins(db, email=email)
     _refuse_when_throttled(
         db, email=email, client_address=client_address, window_start=window_start
@@ -104,41 +138,92 @@ def log_in(
         repository.record_login_failure(
             db, email=email, client_address=client_address, at=now, window_start=window_start
         )
+        if member is not None:
+            _record_failure(
+                db,
+                member=member,
+                email=email,
+                kind=kind,
+                client_address=client_address,
+                since=window_start,
+            )
         raise InvalidCredentials()
 
     repository.clear_login_failures(db, email=email)
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
-    repository.delete_idle_sessions(db, member_id=member.id, idle_since=_idle_since(now))
-    token = open_session(db, member=member, kind=kind)
-    return LoggedIn(member=member, token=token)
+    repository.delete_dead_sessions(db, member_id=member.id, idle_since=_idle_since(now), now=now)
+    opened = _open_session(
+        db,
+        member=member,
+        kind=kind,
+        client=Client(client_address, user_agent),
+        lifetime_days=lifetime_days,
+    )
+    record_security_event(
+        db,
+        member_id=member.id,
+        kind="login",
+        detail=_session_detail(kind, opened.session_id),
+        client_address=client_address,
+    )
+    return LoggedIn(member=member, token=opened.token, expires_at=opened.expires_at)
 
 
-def open_session(db: Session, *, member: Member, kind: SessionKind) -> str:
+@dataclass(frozen=True)
+class OpenedSession:
+    token: str
+    session_id: int
+    expires_at: datetime
+
+
+def open_session(
+    db: Session, *, member: Member, kind: SessionKind, client: Client | None = None
+) -> str:
     """A new session or token for `member`; returns the token, which is stored only hashed."""
+    return _open_session(db, member=member, kind=kind, client=client).token
+
+
+def _open_session(
+    db: Session,
+    *,
+    member: Member,
+    kind: SessionKind,
+    client: Client | None = None,
+    lifetime_days: int | None = None,
+) -> OpenedSession:
+    """A new session or token, ending after `lifetime_days` (by default, and at most, the
+    setting for its kind)."""
     now = clock.now()
     token = secrets.token_urlsafe(32)
-    repository.add_session(
-        db,
-        AuthSession(
-            token_hash=_token_hash(token),
-            member_id=member.id,
-            kind=kind,
-            created_at=now,
-            last_seen_at=now,
-        ),
+    days = _lifetime_days(kind) if lifetime_days is None else lifetime_days
+    auth_session = AuthSession(
+        token_hash=_token_hash(token),
+        member_id=member.id,
+        kind=kind,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(days=days),
+        client_address=client.address if client else "",
+        user_agent=(client.user_agent if client else "")[:USER_AGENT_MAX],
     )
-    return token
+    repository.add_session(db, auth_session)
+    return OpenedSession(token, auth_session.id, auth_session.expires_at)
 
 
 def signed_in(db: Session, *, token: str, kind: SessionKind) -> SignedIn | None:
-    """The member behind a session cookie or bearer token, unless it is unknown or idle too long."""
+    """The member behind a session cookie or bearer token, unless it is unknown, idle too long or
+    past its lifetime."""
     found = repository.session_and_member(db, _token_hash(token))
     now = clock.now()
     if found is None:
         return None
     auth_session, member = found
-    if auth_session.kind != kind or auth_session.last_seen_at < _idle_since(now):
+    if (
+        auth_session.kind != kind
+        or auth_session.last_seen_at < _idle_since(now)
+        or auth_session.expires_at <= now
+    ):
         return None
     touch_after = timedelta(minutes=get_settings().session_touch_minutes)
     return SignedIn(
@@ -154,7 +239,54 @@ def touch_session(db: Session, *, session_id: int) -> None:
 
 
 def log_out(db: Session, *, token: str) -> None:
-    repository.delete_session(db, token_hash=_token_hash(token))
+    member_id = repository.delete_session(db, token_hash=_token_hash(token))
+    if member_id is not None:
+        record_security_event(db, member_id=member_id, kind="logout")
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One of my sessions or tokens, as I see it in the list of them."""
+
+    session: AuthSession
+    current: bool
+
+
+def sessions_of(
+    db: Session, *, member: Member, current_id: int | None, cursor: str | None, limit: int
+) -> Page[SessionView]:
+    """A member's live sessions and API tokens, newest first; `current_id` is the one asking."""
+    now = clock.now()
+    before = int(decode_cursor(cursor, shape=(int,))[0]) if cursor else None
+    rows = repository.live_sessions(
+        db,
+        member_id=member.id,
+        idle_since=_idle_since(now),
+        now=now,
+        before_id=before,
+        limit=limit + 1,
+    )
+    page = cut_page(rows, limit=limit, key=lambda row: (row.id,))
+    return Page(
+        items=[SessionView(row, row.id == current_id) for row in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+def revoke_session(
+    db: Session, *, member: Member, session_id: int, client_address: str = ""
+) -> None:
+    """End one of the member's sessions or tokens (perhaps the one asking); 404 for any other."""
+    kind = repository.delete_member_session(db, member_id=member.id, session_id=session_id)
+    if kind is None:
+        raise SessionNotFound()
+    record_security_event(
+        db,
+        member_id=member.id,
+        kind="session_revoked",
+        detail=_session_detail(kind, session_id),
+        client_address=client_address,
+    )
 
 
 def change_password(
@@ -166,10 +298,50 @@ def change_password(
     member.password_hash = hash_password(new_password)
     member.updated_at = clock.now()
     repository.delete_other_sessions(db, member_id=member.id, keep_id=session_id)
+    record_security_event(db, member_id=member.id, kind="password_changed")
 
 
 def idle_lifetime_seconds() -> int:
     return get_settings().session_idle_days * 86400
+
+
+def _lifetime_days(kind: str) -> int:
+    settings = get_settings()
+    return settings.session_lifetime_days if kind == "web" else settings.token_lifetime_days
+
+
+def _check_lifetime(kind: SessionKind, lifetime_days: int) -> None:
+    """A token may ask to end sooner than the community allows, never later."""
+    longest = _lifetime_days(kind)
+    if not 1 <= lifetime_days <= longest:
+        raise InvalidInput.for_field(
+            "lifetime_days", N_("Between 1 and %(days)s days."), days=longest
+        )
+
+
+def _record_failure(
+    db: Session,
+    *,
+    member: Member,
+    email: str,
+    kind: SessionKind,
+    client_address: str,
+    since: datetime,
+) -> None:
+    """A failed login of a known account goes to its log; the one that makes the account's
+    logins pause goes there as a lockout too (once, not at every refused attempt after it)."""
+    record_security_event(
+        db, member_id=member.id, kind="login_failed", detail=kind, client_address=client_address
+    )
+    count, _ = repository.recent_failures(db, since=since, email=email)
+    if count == get_settings().login_failures_per_account:
+        record_security_event(
+            db, member_id=member.id, kind="login_locked", client_address=client_address
+        )
+
+
+def _session_detail(kind: str, session_id: int) -> str:
+    return f"{kind} #{session_id}"
 
 
 def _refuse_when_throttled(
