@@ -306,7 +306,11 @@ class Caller:
         self.headers = bearer(token_for(client, self.email))
 
     def headers_for(self, case: schemathesis.Case[Any]) -> dict[str, str]:
-        if case.method.upper() == "DELETE" and case.path == "/api/v1/auth/token":
+        # Operations that may end the token they come with get a fresh one of their own.
+        if case.method.upper() == "DELETE" and case.path in (
+            "/api/v1/auth/token",
+            "/api/v1/auth/sessions/{session_id}",
+        ):
             return bearer(token_for(self.client, self.email))
         return self.headers
 

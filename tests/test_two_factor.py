@@ -198,6 +198,13 @@ def test_turning_it_off_needs_the_password_and_a_code(
     assert turned_off.status_code == 204, turned_off.text
     assert ana.status() == {"enabled": False, "enabled_at": None, "recovery_codes_left": 0}
     assert ana.log_in().status_code == 200
+    log = client.get(
+        "/api/v1/members/me/security-events", params={"limit": 100}, headers=ana.headers
+    )
+    changes = [e["detail"] for e in log.json()["items"] if e["kind"] == "two_factor_changed"]
+    assert changes == ["off", "on"]  # newest first
+    failures = [e["detail"] for e in log.json()["items"] if e["kind"] == "login_failed"]
+    assert failures == ["account settings", "account settings"]
     problem_of(
         client.post(disable, json={"password": PASSWORD, "code": recovery[4]}, headers=ana.headers),
         409,

@@ -28,6 +28,8 @@ from vinculo.privacy import pages as privacy_pages
 from vinculo.process import ProcessServices
 from vinculo.profiles import api as profiles_api
 from vinculo.profiles import pages as profiles_pages
+from vinculo.security import api as security_api
+from vinculo.security import pages as security_pages
 from vinculo.settings import Settings, get_settings
 from vinculo.suggestions import api as suggestions_api
 from vinculo.suggestions import pages as suggestions_pages
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         privacy_api,
         notifications_api,
         suggestions_api,
+        security_api,
     ):
         api.include_router(area.router)
     app.include_router(api)
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         privacy_pages,
         notifications_pages,
         suggestions_pages,
+        security_pages,
     ):
         app.include_router(area_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,4 +1,5 @@
-"""The `vinculo` command for operators: serve, migrate, seed a demo community."""
+"""The `vinculo` command for operators: serve, migrate, seed a demo community, read the security
+event log."""
 
 from __future__ import annotations
 
@@ -308,6 +309,87 @@ def demo(
         database.dispose()
     typer.echo(f"Log in as {DEMO_EMAIL} with the password {DEMO_PASSWORD}")
     typer.echo("(every demo member has that password: see the community from anyone's eyes).")
+
+
+@app.command("security-events")
+def security_events(
+    member: Annotated[
+        str | None, typer.Option(help="Only this member's events (their email).")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only events from this UTC date or time on (ISO: 2026-12-01[T18:00])."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100000, help="At most this many.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False,
+) -> None:
+    """Print the security event log, newest first: logins and failed ones, lockouts, password and
+    two-factor changes, revoked sessions, blocks and reports, with their UTC times."""
+    import json
+    from datetime import UTC, datetime
+
+    from vinculo.identity import repository as members
+    from vinculo.security.service import security_events as read_events
+
+    start = None
+    if since is not None:
+        try:
+            start = datetime.fromisoformat(since)
+        except ValueError:
+            typer.echo(f"--since: not an ISO date or time: {since!r}", err=True)
+            raise typer.Exit(code=2) from None
+        start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
+    database = _database()
+    try:
+        with database.unit_of_work(write=False) as db:
+            member_id = None
+            if member is not None:
+                found = members.member_by_email(db, member.strip().lower())
+                if found is None:
+                    typer.echo(f"No member has the email {member!r}.", err=True)
+                    raise typer.Exit(code=1)
+                member_id = found.id
+            events = read_events(db, member_id=member_id, since=start, cursor=None, limit=limit)
+            emails = {
+                found.id: found.email
+                for found in members.members_by_id(
+                    db, sorted({event.member_id for event in events.items})
+                ).values()
+            }
+    finally:
+        database.dispose()
+    for event in events.items:
+        when = event.occurred_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        email = emails.get(event.member_id, "")
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": event.id,
+                        "occurred_at": when,
+                        "member": event.member_id,
+                        "email": email,
+                        "kind": event.kind,
+                        "client_address": event.client_address,
+                        "detail": event.detail,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            typer.echo(
+                "  ".join(
+                    part
+                    for part in (
+                        when,
+                        f"member {event.member_id} <{email}>",
+                        event.kind,
+                        f"from {event.client_address}" if event.client_address else "",
+                        event.detail,
+                    )
+                    if part
+                )
+            )
 
 
 def main() -> None:

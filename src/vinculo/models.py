@@ -7,6 +7,7 @@ from vinculo.network.models import Connection, ConnectionChange
 from vinculo.notifications.models import Notification
 from vinculo.privacy.models import Block, PrivacySettings
 from vinculo.profiles.models import Education, Organization, Position, School
+from vinculo.security.models import SecurityEvent
 from vinculo.suggestions.models import SuggestionDismissal, SuggestionReranker
 from vinculo.throttling.models import RequestCounter
 
@@ -26,6 +27,7 @@ __all__ = [
     "PrivacySettings",
     "RequestCounter",
     "School",
+    "SecurityEvent",
     "SuggestionDismissal",
     "SuggestionReranker",
 ]

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
 
     # Identity
     session_idle_days: int = Field(default=14, ge=1)
+    # However often they are used, page sessions and API tokens end this many days after they
+    # began (a token may ask for a shorter life, never a longer one).
+    session_lifetime_days: int = Field(default=90, ge=1, le=36500)
+    token_lifetime_days: int = Field(default=90, ge=1, le=36500)
     session_touch_minutes: int = Field(default=60, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     login_failures_per_account: int = Field(default=5, ge=1)

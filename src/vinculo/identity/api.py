@@ -1,25 +1,31 @@
-"""The identity API: register, get and revoke a bearer token, change the password."""
+"""The identity API: register, get and revoke a bearer token, change the password, list and end
+your sessions and tokens."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request, Response, status
+
+from vinculo import clock
 from vinculo.identity import service, two_factor
 from vinculo.identity.schemas import (
     AccessToken,
-    Credentials,
     PasswordChange,
     RecoveryCodes,
     Registration,
+    SessionPage,
+    TokenRequest,
     TwoFactorConfirmation,
     TwoFactorEnrolment,
     TwoFactorProof,
     TwoFactorStart,
     TwoFactorStatus,
 )
+from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.profiles import service as profiles
 from vinculo.profiles.schemas import MyProfile
-from vinculo.schemas import PROBLEM_RESPONSES
+from vinculo.schemas import PROBLEM_RESPONSES, PathId
 from vinculo.web.deps import ApiCallerDep, DbSession
 
 router = APIRouter(prefix="/auth", tags=["identity"], responses=PROBLEM_RESPONSES)
@@ -35,27 +41,63 @@ def register(body: Registration, db: DbSession) -> MyProfile:
 
 
 @router.post("/token")
-def issue_token(body: Credentials, request: Request, db: DbSession) -> AccessToken:
+def issue_token(body: TokenRequest, request: Request, db: DbSession) -> AccessToken:
     """Exchange an email and a password for a bearer token. The same 401 for an unknown email and
-    a wrong password; 429 with Retry-After after too many failures. When the member turned
-    two-factor sign-in on, also send `code`: without it the answer is 401
-    `second-factor-required`, and a wrong or used code is 401 `wrong-second-factor`, counted as a
-    failed login."""
+    a wrong password; 429 with Retry-After after too many failures. The token ends when unused
+    for the idle limit, and at `expires_at` however often it is used (`lifetime_days` asks for a
+    shorter life). When the member turned two-factor sign-in on, also send `code`: without it the
+    answer is 401 `second-factor-required`, and a wrong or used code is 401
+    `wrong-second-factor`, counted as a failed login."""
     logged_in = service.log_in(
         db,
         email=body.email,
         password=body.password,
         client_address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
         kind="api",
         code=body.code,
+        lifetime_days=body.lifetime_days,
     )
-    return AccessToken(access_token=logged_in.token, expires_in=service.idle_lifetime_seconds())
+    left = int((logged_in.expires_at - clock.now()).total_seconds())
+    return AccessToken(
+        access_token=logged_in.token,
+        expires_in=min(service.idle_lifetime_seconds(), left),
+        expires_at=logged_in.expires_at,
+    )
 
 
 @router.delete("/token", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_token(caller: ApiCallerDep, db: DbSession) -> Response:
     """Revoke the bearer token that authenticates this request."""
     service.log_out(db, token=caller.token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/sessions")
+def list_sessions(
+    caller: ApiCallerDep,
+    db: DbSession,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> SessionPage:
+    """Your page sessions and API tokens still alive, newest first, with when each was made and
+    last used, and which one is this request's."""
+    return SessionPage.of(
+        service.sessions_of(
+            db, member=caller.member, current_id=caller.session_id, cursor=cursor, limit=limit
+        )
+    )
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_session(
+    session_id: PathId, caller: ApiCallerDep, request: Request, db: DbSession
+) -> Response:
+    """End one of your sessions or tokens at once (this request's own too); 404 for an id that is
+    not one of yours."""
+    service.revoke_session(
+        db, member=caller.member, session_id=session_id, client_address=client_address(request)
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

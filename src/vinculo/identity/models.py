@@ -54,10 +54,16 @@ class Member(Base):
     )
 
 
+USER_AGENT_MAX = 200
+CLIENT_ADDRESS_MAX = 64
+
+
 class AuthSession(Base):
     """A logged-in browser (kind "web") or an API bearer token (kind "api").
 
-    Only a SHA-256 of the token is stored, so a copy of the database opens no session."""
+    Only a SHA-256 of the token is stored, so a copy of the database opens no session. It ends
+    when unused for the idle limit, or at `expires_at` however often it is used. The browser and
+    address it was opened from are kept so that the member can tell their sessions apart."""
 
     __tablename__ = "auth_session"
 
@@ -67,6 +73,9 @@ class AuthSession(Base):
     kind: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime] = mapped_column(index=True)
+    expires_at: Mapped[datetime]
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX), default="")
+    client_address: Mapped[str] = mapped_column(String(CLIENT_ADDRESS_MAX), default="")
 
     __table_args__ = (CheckConstraint("kind IN ('web', 'api')", name="kind"),)
 
@@ -78,7 +87,7 @@ class LoginFailure(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX))
-    client_address: Mapped[str] = mapped_column(String(64))
+    client_address: Mapped[str] = mapped_column(String(CLIENT_ADDRESS_MAX))
     failed_at: Mapped[datetime]
 
     __table_args__ = (

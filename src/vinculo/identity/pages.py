@@ -1,4 +1,5 @@
-"""Identity pages: register, log in, log out, account settings, the language switch."""
+"""Identity pages: register, log in, log out, account settings, my sessions and tokens, the
+language switch."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from vinculo.identity.schemas import (
     TwoFactorProof,
     TwoFactorStart,
 )
+from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.profiles import service as profiles
+from vinculo.schemas import PathId
 from vinculo.web.deps import LANGUAGE_COOKIE, AnyPage, MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
 from vinculo.web.security import SESSION_COOKIE, csrf_protect
@@ -52,7 +55,9 @@ def register(page: AnyPage, fields: FormFields) -> Response:
             )
         )
         if not isinstance(member, VinculoError):
-            token = service.open_session(page.db, member=member, kind="web")
+            token = service.open_session(
+                page.db, member=member, kind="web", client=_client(page.request)
+            )
             _start_session(page, token)
             return page.redirect("/profile/edit?welcome=1")
         errors = errors_of(member, gettext=page.gettext)
@@ -87,6 +92,7 @@ def log_in(page: AnyPage, request: Request, fields: FormFields) -> Response:
                 email=credentials.email,
                 password=credentials.password,
                 client_address=client_address(request),
+                user_agent=request.headers.get("user-agent", ""),
                 kind="web",
             )
         )
@@ -149,6 +155,39 @@ def change_password(page: MemberPage, fields: FormFields) -> Response:
     return page.render("identity/settings.html", status_code=422, errors=errors, saved=None)
 
 
+@router.get("/settings/sessions")
+def sessions_page(page: MemberPage, cursor: str | None = None) -> Response:
+    """Where you are logged in and which API tokens you have, with a button to end each."""
+    found = service.sessions_of(
+        page.db,
+        member=page.member,
+        current_id=page.session_id,
+        cursor=cursor,
+        limit=DEFAULT_LIMIT,
+    )
+    return page.render(
+        "identity/sessions.html",
+        sessions=found.items,
+        next_cursor=found.next_cursor,
+        done=page.request.query_params.get("done"),
+    )
+
+
+@router.post("/settings/sessions/{session_id}/revoke")
+def revoke_session(session_id: PathId, page: MemberPage) -> Response:
+    """End a session or token; ending this browser's own logs it out."""
+    service.revoke_session(
+        page.db,
+        member=page.member,
+        session_id=session_id,
+        client_address=client_address(page.request),
+    )
+    if session_id == page.session_id:
+        page.set_cookie(SESSION_COOKIE, None)
+        return page.redirect("/login")
+    return page.redirect("/settings/sessions?done=revoked")
+
+
 @router.post("/language")
 def choose_language(page: AnyPage, fields: FormFields) -> Response:
     """Switch the pages' language; a member's choice is kept on their profile."""
@@ -162,6 +201,10 @@ def choose_language(page: AnyPage, fields: FormFields) -> Response:
 
 def _start_session(page: AnyPage, token: str) -> None:
     page.set_cookie(SESSION_COOKIE, token, max_age=service.idle_lifetime_seconds())
+
+
+def _client(request: Request) -> service.Client:
+    return service.Client(client_address(request), request.headers.get("user-agent", ""))
 
 
 def _safe_next(target: str) -> str:
@@ -203,7 +246,9 @@ def log_in_with_code(page: AnyPage, request: Request, fields: FormFields) -> Res
                 page.db,
                 pending_sign_in=pending,
                 code=confirmation.code,
-                client_address=client_address(request),
+                client=service.Client(
+                    client_address(request), request.headers.get("user-agent", "")
+                ),
                 kind="web",
             )
         )

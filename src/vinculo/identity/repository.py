@@ -49,18 +49,25 @@ def add_session(db: Session, auth_session: AuthSession) -> None:
 
 
 class SessionOf(NamedTuple):
-    """What a session or token says: whose, which kind, when last used."""
+    """What a session or token says: whose, which kind, when last used, when it ends."""
 
     id: int
     kind: str
     last_seen_at: datetime
+    expires_at: datetime
 
 
 # Asked on every request: built once, and read without the ORM's machinery (its cost is in the
 # hundreds of microseconds a statement, more than the round trip).
 _MEMBER_COLUMNS = tuple(Member.__table__.c)
 _SESSION_AND_MEMBER = (
-    select(AuthSession.id, AuthSession.kind, AuthSession.last_seen_at, *_MEMBER_COLUMNS)
+    select(
+        AuthSession.id,
+        AuthSession.kind,
+        AuthSession.last_seen_at,
+        AuthSession.expires_at,
+        *_MEMBER_COLUMNS,
+    )
     .join(Member, Member.id == AuthSession.member_id)
     .where(AuthSession.token_hash == bindparam("token_hash", type_=AuthSession.token_hash.type))
 )
@@ -73,10 +80,10 @@ def session_and_member(db: Session, token_hash: str) -> tuple[SessionOf, Member]
     if row is None:
         return None
     member = Member(
-        **{column.key: value for column, value in zip(_MEMBER_COLUMNS, row[3:], strict=True)}
+        **{column.key: value for column, value in zip(_MEMBER_COLUMNS, row[4:], strict=True)}
     )
     make_transient_to_detached(member)
-    return SessionOf(row[0], row[1], row[2]), member
+    return SessionOf(row[0], row[1], row[2], row[3]), member
 
 
 def touch_session(db: Session, *, session_id: int, at: datetime) -> None:
@@ -87,8 +94,49 @@ def touch_session(db: Session, *, session_id: int, at: datetime) -> None:
     )
 
 
-def delete_session(db: Session, *, token_hash: str) -> None:
-    db.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))
+def delete_session(db: Session, *, token_hash: str) -> int | None:
+    """Delete the session or token with this hash; the id of its member, if there was one."""
+    member_id = db.scalar(
+        delete(AuthSession)
+        .where(AuthSession.token_hash == token_hash)
+        .returning(AuthSession.member_id)
+    )
+    return int(member_id) if member_id is not None else None
+
+
+def delete_member_session(db: Session, *, member_id: int, session_id: int) -> str | None:
+    """Delete one of a member's sessions or tokens; its kind, or None when they have no such one."""
+    kind = db.scalar(
+        delete(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.member_id == member_id)
+        .returning(AuthSession.kind)
+    )
+    return str(kind) if kind is not None else None
+
+
+def live_sessions(
+    db: Session,
+    *,
+    member_id: int,
+    idle_since: datetime,
+    now: datetime,
+    before_id: int | None,
+    limit: int,
+) -> Sequence[AuthSession]:
+    """Up to `limit` of a member's sessions and tokens still alive, newest first."""
+    statement = (
+        select(AuthSession)
+        .where(
+            AuthSession.member_id == member_id,
+            AuthSession.last_seen_at >= idle_since,
+            AuthSession.expires_at > now,
+        )
+        .order_by(AuthSession.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        statement = statement.where(AuthSession.id < before_id)
+    return db.scalars(statement).all()
 
 
 def delete_other_sessions(db: Session, *, member_id: int, keep_id: int | None) -> None:
@@ -98,10 +146,14 @@ def delete_other_sessions(db: Session, *, member_id: int, keep_id: int | None) -
     db.execute(statement)
 
 
-def delete_idle_sessions(db: Session, *, member_id: int, idle_since: datetime) -> None:
+def delete_dead_sessions(
+    db: Session, *, member_id: int, idle_since: datetime, now: datetime
+) -> None:
+    """Forget a member's sessions and tokens that ended, idle too long or too old."""
     db.execute(
         delete(AuthSession).where(
-            AuthSession.member_id == member_id, AuthSession.last_seen_at < idle_since
+            AuthSession.member_id == member_id,
+            (AuthSession.last_seen_at < idle_since) | (AuthSession.expires_at <= now),
         )
     )
 

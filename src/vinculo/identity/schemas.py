@@ -10,6 +10,8 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from vinculo.errors import N_
 from vinculo.identity.models import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+from vinculo.identity.service import SessionKind, SessionView
+from vinculo.pagination import Page
 from vinculo.schemas import Input, Output
 
 
@@ -65,6 +67,16 @@ class Credentials(Input):
     )
 
 
+class TokenRequest(Credentials):
+    lifetime_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36500,
+        description="End the token after this many days, however often it is used; at most "
+        "(and by default) the community's limit for tokens (VINCULO_TOKEN_LIFETIME_DAYS).",
+    )
+
+
 class PasswordChange(Input):
     current_password: GivenPassword
     new_password: NewPassword
@@ -73,7 +85,50 @@ class PasswordChange(Input):
 class AccessToken(Output):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name, not a secret
-    expires_in: int = Field(description="Seconds the token stays valid without being used.")
+    expires_in: int = Field(
+        description="Seconds the token stays valid without being used (each use starts them "
+        "again, until expires_at)."
+    )
+    expires_at: datetime = Field(description="When the token ends, however often it is used.")
+
+
+class SessionOut(Output):
+    """One of your page sessions (kind "web") or API tokens (kind "api")."""
+
+    id: int
+    kind: SessionKind
+    created_at: datetime
+    last_used_at: datetime = Field(
+        description="When it was last used, to within the hour: its idle clock moves forward at "
+        "most once an hour."
+    )
+    expires_at: datetime = Field(description="When it ends however often it is used.")
+    user_agent: str = Field(description="The browser or program that logged in; may be empty.")
+    client_address: str = Field(description="The address it logged in from; may be empty.")
+    current: bool = Field(description="Whether it is the token of this very request.")
+
+    @classmethod
+    def of(cls, view: SessionView) -> SessionOut:
+        session = view.session
+        return cls(
+            id=session.id,
+            kind="web" if session.kind == "web" else "api",
+            created_at=session.created_at,
+            last_used_at=session.last_seen_at,
+            expires_at=session.expires_at,
+            user_agent=session.user_agent,
+            client_address=session.client_address,
+            current=view.current,
+        )
+
+
+class SessionPage(Output):
+    items: list[SessionOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[SessionView]) -> SessionPage:
+        return cls(items=[SessionOut.of(view) for view in page.items], next_cursor=page.next_cursor)
 
 
 # Two-factor sign-in

@@ -17,17 +17,20 @@ from vinculo.errors import (
     Conflict,
     InvalidCredentials,
     InvalidInput,
+    NotFound,
     TooManyRequests,
     VinculoError,
 )
 from vinculo.identity import repository, two_factor
-from vinculo.identity.models import AuthSession, Member
+from vinculo.identity.models import USER_AGENT_MAX, AuthSession, Member
 from vinculo.identity.passwords import (
     hash_password,
     needs_rehash,
     spend_verification_time,
     verify_password,
 )
+from vinculo.pagination import Page, cut_page, decode_cursor
+from vinculo.security.service import record_security_event
 from vinculo.settings import get_settings
 from vinculo.text import fold, tidy
 
@@ -45,10 +48,25 @@ class TooManyLoginAttempts(TooManyRequests):
     title = N_("Too many login attempts")
 
 
+class SessionNotFound(NotFound):
+    slug = "session-not-found"
+    title = N_("Session not found")
+    default_detail = N_("You have no session or token with this id.")
+
+
 @dataclass(frozen=True)
 class LoggedIn:
     member: Member
     token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a login comes from, kept with the session so that the member can tell them apart."""
+
+    address: str
+    user_agent: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,14 +116,19 @@ def log_in(
     client_address: str,
     kind: SessionKind,
     code: str | None = None,
+    user_agent: str = "",
+    lifetime_days: int | None = None,
 ) -> LoggedIn:
     """Check the credentials and open a session; the same error for an unknown email and a wrong
     password, in about the same time, and a 429 once an account or an address failed too often.
-    A member with two-factor sign-in on also gives a `code` (see `_check_second_factor`)."""
+    A member with two-factor sign-in on also gives a `code` (see `_check_second_factor`). Each
+    login, failed login and lockout of a known account goes to its security log."""
     settings = get_settings()
     now = clock.now()
     email = email.strip().lower()
     window_start = now - timedelta(minutes=settings.login_window_minutes)
+    if lifetime_days is not None:
+        _check_lifetime(kind, lifetime_days)
     repository.serialize_logins(db, email=email)
     _refuse_when_throttled(
         db, email=email, client_address=client_address, window_start=window_start
@@ -115,47 +138,104 @@ def log_in(
     if member is None:
         spend_verification_time()
     if member is None or not verify_password(member.password_hash, password):
-        repository.record_login_failure(
-            db, email=email, client_address=client_address, at=now, window_start=window_start
+        _record_failure(
+            db, member=member, email=email, client_address=client_address, now=now, detail=kind
         )
         raise InvalidCredentials()
 
     # Two-factor sign-in: with it on, the right password alone opens no session.
     _check_second_factor(db, member=member, code=code, client_address=client_address, now=now)
 
-    repository.clear_login_failures(db, email=email)
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
-    repository.delete_idle_sessions(db, member_id=member.id, idle_since=_idle_since(now))
-    token = open_session(db, member=member, kind=kind)
-    return LoggedIn(member=member, token=token)
+    return _signed_in(
+        db,
+        member=member,
+        kind=kind,
+        client=Client(client_address, user_agent),
+        lifetime_days=lifetime_days,
+        now=now,
+    )
 
 
-def open_session(db: Session, *, member: Member, kind: SessionKind) -> str:
+def _signed_in(
+    db: Session,
+    *,
+    member: Member,
+    kind: SessionKind,
+    client: Client,
+    lifetime_days: int | None,
+    now: datetime,
+) -> LoggedIn:
+    """The end of every login, once the password (and code) were right: the account's failures
+    forgotten, its dead sessions cleared, a new session opened and logged."""
+    repository.clear_login_failures(db, email=member.email)
+    repository.delete_dead_sessions(db, member_id=member.id, idle_since=_idle_since(now), now=now)
+    opened = _open_session(db, member=member, kind=kind, client=client, lifetime_days=lifetime_days)
+    record_security_event(
+        db,
+        member_id=member.id,
+        kind="login",
+        detail=_session_detail(kind, opened.session_id),
+        client_address=client.address,
+    )
+    return LoggedIn(member=member, token=opened.token, expires_at=opened.expires_at)
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    token: str
+    session_id: int
+    expires_at: datetime
+
+
+def open_session(
+    db: Session, *, member: Member, kind: SessionKind, client: Client | None = None
+) -> str:
     """A new session or token for `member`; returns the token, which is stored only hashed."""
+    return _open_session(db, member=member, kind=kind, client=client).token
+
+
+def _open_session(
+    db: Session,
+    *,
+    member: Member,
+    kind: SessionKind,
+    client: Client | None = None,
+    lifetime_days: int | None = None,
+) -> OpenedSession:
+    """A new session or token, ending after `lifetime_days` (by default, and at most, the
+    setting for its kind)."""
     now = clock.now()
     token = secrets.token_urlsafe(32)
-    repository.add_session(
-        db,
-        AuthSession(
-            token_hash=_token_hash(token),
-            member_id=member.id,
-            kind=kind,
-            created_at=now,
-            last_seen_at=now,
-        ),
+    days = _lifetime_days(kind) if lifetime_days is None else lifetime_days
+    auth_session = AuthSession(
+        token_hash=_token_hash(token),
+        member_id=member.id,
+        kind=kind,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(days=days),
+        client_address=client.address if client else "",
+        user_agent=(client.user_agent if client else "")[:USER_AGENT_MAX],
     )
-    return token
+    repository.add_session(db, auth_session)
+    return OpenedSession(token, auth_session.id, auth_session.expires_at)
 
 
 def signed_in(db: Session, *, token: str, kind: SessionKind) -> SignedIn | None:
-    """The member behind a session cookie or bearer token, unless it is unknown or idle too long."""
+    """The member behind a session cookie or bearer token, unless it is unknown, idle too long or
+    past its lifetime."""
     found = repository.session_and_member(db, _token_hash(token))
     now = clock.now()
     if found is None:
         return None
     auth_session, member = found
-    if auth_session.kind != kind or auth_session.last_seen_at < _idle_since(now):
+    if (
+        auth_session.kind != kind
+        or auth_session.last_seen_at < _idle_since(now)
+        or auth_session.expires_at <= now
+    ):
         return None
     touch_after = timedelta(minutes=get_settings().session_touch_minutes)
     return SignedIn(
@@ -171,7 +251,54 @@ def touch_session(db: Session, *, session_id: int) -> None:
 
 
 def log_out(db: Session, *, token: str) -> None:
-    repository.delete_session(db, token_hash=_token_hash(token))
+    member_id = repository.delete_session(db, token_hash=_token_hash(token))
+    if member_id is not None:
+        record_security_event(db, member_id=member_id, kind="logout")
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One of my sessions or tokens, as I see it in the list of them."""
+
+    session: AuthSession
+    current: bool
+
+
+def sessions_of(
+    db: Session, *, member: Member, current_id: int | None, cursor: str | None, limit: int
+) -> Page[SessionView]:
+    """A member's live sessions and API tokens, newest first; `current_id` is the one asking."""
+    now = clock.now()
+    before = int(decode_cursor(cursor, shape=(int,))[0]) if cursor else None
+    rows = repository.live_sessions(
+        db,
+        member_id=member.id,
+        idle_since=_idle_since(now),
+        now=now,
+        before_id=before,
+        limit=limit + 1,
+    )
+    page = cut_page(rows, limit=limit, key=lambda row: (row.id,))
+    return Page(
+        items=[SessionView(row, row.id == current_id) for row in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+def revoke_session(
+    db: Session, *, member: Member, session_id: int, client_address: str = ""
+) -> None:
+    """End one of the member's sessions or tokens (perhaps the one asking); 404 for any other."""
+    kind = repository.delete_member_session(db, member_id=member.id, session_id=session_id)
+    if kind is None:
+        raise SessionNotFound()
+    record_security_event(
+        db,
+        member_id=member.id,
+        kind="session_revoked",
+        detail=_session_detail(kind, session_id),
+        client_address=client_address,
+    )
 
 
 def change_password(
@@ -183,10 +310,57 @@ def change_password(
     member.password_hash = hash_password(new_password)
     member.updated_at = clock.now()
     repository.delete_other_sessions(db, member_id=member.id, keep_id=session_id)
+    record_security_event(db, member_id=member.id, kind="password_changed")
 
 
 def idle_lifetime_seconds() -> int:
     return get_settings().session_idle_days * 86400
+
+
+def _lifetime_days(kind: str) -> int:
+    settings = get_settings()
+    return settings.session_lifetime_days if kind == "web" else settings.token_lifetime_days
+
+
+def _check_lifetime(kind: SessionKind, lifetime_days: int) -> None:
+    """A token may ask to end sooner than the community allows, never later."""
+    longest = _lifetime_days(kind)
+    if not 1 <= lifetime_days <= longest:
+        raise InvalidInput.for_field(
+            "lifetime_days", N_("Between 1 and %(days)s days."), days=longest
+        )
+
+
+def _record_failure(
+    db: Session,
+    *,
+    member: Member | None,
+    email: str,
+    client_address: str,
+    now: datetime,
+    detail: str,
+) -> None:
+    """A wrong password or code counts towards the login throttle. Of a known account it goes to
+    the account's log, and the one that makes the account's logins pause goes there as a lockout
+    too (once, not at every refused attempt after it)."""
+    window_start = now - timedelta(minutes=get_settings().login_window_minutes)
+    repository.record_login_failure(
+        db, email=email, client_address=client_address, at=now, window_start=window_start
+    )
+    if member is None:
+        return
+    record_security_event(
+        db, member_id=member.id, kind="login_failed", detail=detail, client_address=client_address
+    )
+    count, _ = repository.recent_failures(db, since=window_start, email=email)
+    if count == get_settings().login_failures_per_account:
+        record_security_event(
+            db, member_id=member.id, kind="login_locked", client_address=client_address
+        )
+
+
+def _session_detail(kind: str, session_id: int) -> str:
+    return f"{kind} #{session_id}"
 
 
 def _refuse_when_throttled(
@@ -271,22 +445,28 @@ def _check_second_factor(
     if code is None:
         raise SecondFactorRequired(pending_sign_in=two_factor.pending_sign_in(member))
     if not two_factor.use_code(db, member=member, code=code):
-        _record_failure(db, email=member.email, client_address=client_address, now=now)
+        _record_failure(
+            db,
+            member=member,
+            email=member.email,
+            client_address=client_address,
+            now=now,
+            detail="second factor",
+        )
         raise WrongSecondFactor()
 
 
 def log_in_with_code(
-    db: Session, *, pending_sign_in: str, code: str, client_address: str, kind: SessionKind
+    db: Session, *, pending_sign_in: str, code: str, client: Client, kind: SessionKind
 ) -> LoggedIn:
     """The login page's second step: the code of the member whose password was right."""
     member = two_factor.member_of_pending_sign_in(db, pending_sign_in)
     if member is None:
         raise SignInExpired()
+    client_address = client.address
     now = _refuse_when_throttled_now(db, email=member.email, client_address=client_address)
     _check_second_factor(db, member=member, code=code, client_address=client_address, now=now)
-    repository.clear_login_failures(db, email=member.email)
-    repository.delete_idle_sessions(db, member_id=member.id, idle_since=_idle_since(now))
-    return LoggedIn(member=member, token=open_session(db, member=member, kind=kind))
+    return _signed_in(db, member=member, kind=kind, client=client, lifetime_days=None, now=now)
 
 
 def start_two_factor(
@@ -302,7 +482,14 @@ def confirm_two_factor(db: Session, *, member: Member, code: str, client_address
     now = _refuse_when_throttled_now(db, email=member.email, client_address=client_address)
     codes = two_factor.confirm_enrolment(db, member=member, code=code)
     if codes is None:
-        _record_failure(db, email=member.email, client_address=client_address, now=now)
+        _record_failure(
+            db,
+            member=member,
+            email=member.email,
+            client_address=client_address,
+            now=now,
+            detail="two-factor settings",
+        )
         raise WrongPasswordOrCode.for_field("code", N_("The code is not right."))
     return codes
 
@@ -338,7 +525,14 @@ def _prove(
     elif code is not None and not two_factor.use_code(db, member=member, code=code):
         wrong = WrongPasswordOrCode.for_field("code", N_("The code is not right."))
     if wrong is not None:
-        _record_failure(db, email=member.email, client_address=client_address, now=now)
+        _record_failure(
+            db,
+            member=member,
+            email=member.email,
+            client_address=client_address,
+            now=now,
+            detail="account settings",
+        )
         raise wrong
 
 
@@ -351,10 +545,3 @@ def _refuse_when_throttled_now(db: Session, *, email: str, client_address: str) 
         db, email=email, client_address=client_address, window_start=window_start
     )
     return now
-
-
-def _record_failure(db: Session, *, email: str, client_address: str, now: datetime) -> None:
-    window_start = now - timedelta(minutes=get_settings().login_window_minutes)
-    repository.record_login_failure(
-        db, email=email, client_address=client_address, at=now, window_start=window_start
-    )

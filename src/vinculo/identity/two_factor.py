@@ -21,6 +21,7 @@ from vinculo.db import ID_MAX
 from vinculo.errors import N_, Conflict
 from vinculo.identity import repository
 from vinculo.identity.models import Member, TwoFactor
+from vinculo.security.service import record_security_event
 from vinculo.settings import get_settings
 
 ISSUER = "Vínculo"
@@ -156,9 +157,8 @@ def turn_off(db: Session, *, member: Member) -> None:
 
 def _two_factor_changed(db: Session, *, member: Member, change: str) -> None:
     """The one place a change of a member's two-factor sign-in ("on", "off", "recovery-codes")
-    passes through.
-
-    SECURITY EVENT LOG: record the "two-factor changed" event here (member, change, time)."""
+    passes through: it goes to the member's security log."""
+    record_security_event(db, member_id=member.id, kind="two_factor_changed", detail=change)
 
 
 # The login page's second step: after the right password, a signed token in a cookie says whose

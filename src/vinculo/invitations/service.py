@@ -35,6 +35,7 @@ from vinculo.network.degrees import MemberView
 from vinculo.notifications import service as notifications
 from vinculo.pagination import Page, cut_page, decode_cursor
 from vinculo.privacy import service as privacy
+from vinculo.security.service import record_security_event
 from vinculo.settings import get_settings
 
 Box = Literal["received", "sent"]
@@ -275,8 +276,9 @@ def ignore_invitation(db: Session, *, invitation_id: int, by: Member) -> Invitat
 
 
 def report_invitation(db: Session, *, invitation_id: int, by: Member) -> InvitationView:
-    """ "I don't know this person": ignore it, and count it against the sender."""
-    return _close(
+    """ "I don't know this person": ignore it, and count it against the sender (and keep it in
+    the reporter's security log)."""
+    closed = _close(
         db,
         invitation_id=invitation_id,
         by=by,
@@ -284,6 +286,10 @@ def report_invitation(db: Session, *, invitation_id: int, by: Member) -> Invitat
         status=InvitationStatus.IGNORED,
         reported=True,
     )
+    record_security_event(
+        db, member_id=by.id, kind="report_sent", detail=f"invitation #{invitation_id}"
+    )
+    return closed
 
 
 def withdraw_invitation(db: Session, *, invitation_id: int, by: Member) -> InvitationView:

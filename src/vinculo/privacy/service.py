@@ -21,6 +21,7 @@ from vinculo.identity import repository as members
 from vinculo.identity.models import Member
 from vinculo.privacy import repository
 from vinculo.privacy.models import ConnectionsVisibleTo, InvitePolicy, PrivacySettings
+from vinculo.security.service import record_security_event
 
 
 class MemberNotFound(NotFound):
@@ -115,12 +116,18 @@ def block_member(
         raise Conflict(N_("You have already blocked this member."))
     for end in ending:
         end(db, blocker_id=blocker.id, blocked_id=blocked.id, now=now)
+    record_security_event(
+        db, member_id=blocker.id, kind="member_blocked", detail=f"member #{blocked.id}"
+    )
     return BlockedMember(blocked, now)
 
 
 def unblock_member(db: Session, *, blocker: Member, blocked_id: int) -> None:
     if not repository.delete_block(db, blocker_id=blocker.id, blocked_id=blocked_id):
         raise NotBlocked()
+    record_security_event(
+        db, member_id=blocker.id, kind="member_unblocked", detail=f"member #{blocked_id}"
+    )
 
 
 def blocked_members(db: Session, *, member: Member) -> list[BlockedMember]:

@@ -1,7 +1,7 @@
 """Two-factor sign-in: each member's authenticator secret, and their one-time recovery codes.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 19:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import vinculo.db
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
