@@ -10,6 +10,7 @@ Nothing invisible may appear, on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from tests.helpers import (
     change_settings,
     connect_people,
     invite,
+    log_in_page,
     people,
 )
 
@@ -211,7 +213,8 @@ def _check_path(client: TestClient, community: Community, v: int, m: int) -> Non
 
 
 def _check_wider_network(client: TestClient, community: Community, v: int) -> None:
-    """The 2nd-degree network, suggestions' reasons and notes, invitations and notifications."""
+    """The 2nd-degree network (and the sample its page names), suggestions' reasons and notes,
+    invitations and notifications."""
     oracle, viewer = community.oracle, community.members[v]
     second = _get(client, viewer, "/api/v1/network/second-degree", limit=100)
     assert second.status_code == 200, second.text
@@ -220,6 +223,15 @@ def _check_wider_network(client: TestClient, community: Community, v: int) -> No
     rows = {community.index(item["id"]): item["mutual_count"] for item in second.json()["items"]}
     assert set(rows) == expected
     assert all(count == len(oracle.mutual(v, y)) for y, count in rows.items())
+
+    # The page names a few of the connections shared with each member: mutual connections only.
+    log_in_page(client, viewer.email)
+    page = client.get("/network/second-degree")
+    assert page.status_code == 200, page.text
+    for row in page.text.split('id="member-')[1:]:
+        shown = community.index(int(row[: row.index('"')]))
+        sample = {community.index(int(i)) for i in re.findall(r'href="/members/(\d+)"', row)}
+        assert sample - {shown} <= oracle.mutual(v, shown)
 
     suggested = _get(client, viewer, "/api/v1/network/suggestions", limit=50)
     assert suggested.status_code == 200, suggested.text
