@@ -30,15 +30,74 @@ def test_degrees_and_paths_along_a_chain(client: TestClient) -> None:
     for steps, (member_id, _) in enumerate(people[1:5], start=1):
         profile = client.get(f"/api/v1/members/{member_id}", headers=ana_headers).json()
         assert profile["degree"] == (steps if steps <= 3 else None)
-    path = client.get(f"/api/v1/network/path/{ids[4]}", headers=ana_headers).json()
-    assert path["degree"] == 4
-    assert [member["id"] for member in path["path"]] == ids[:5]
-    assert [member["degree"] for member in path["path"]] == [0, 1, 2, 3, None]
+    # Two steps: Beto's connection with Carla is one Ana may see (Beto is a mutual connection).
+    near = client.get(f"/api/v1/network/path/{ids[2]}", headers=ana_headers).json()
+    assert near["degree"] == 2
+    assert [member["id"] for member in near["path"]] == ids[:3]
+    assert [member["degree"] for member in near["path"]] == [0, 1, 2]
+    assert (near["complete"], near["reaches_via"]) == (True, None)
+    # Four steps: Carla's connection with Dani is not one Ana may see. The path stops at Carla,
+    # whose network reaches Eva; Dani is named nowhere.
+    path = client.get(f"/api/v1/network/path/{ids[4]}", headers=ana_headers)
+    assert path.json()["degree"] == 4
+    assert [member["id"] for member in path.json()["path"]] == ids[:3]
+    assert path.json()["complete"] is False
+    assert path.json()["reaches_via"]["id"] == ids[2]
+    assert "Dani" not in path.text
     # Seven steps is beyond the six a path may take.
     far = client.get(f"/api/v1/network/path/{ids[7]}", headers=ana_headers).json()
-    assert far == {"degree": None, "path": []}
+    assert far == {"degree": None, "path": [], "complete": False, "reaches_via": None}
     mine = client.get(f"/api/v1/network/path/{ana}", headers=ana_headers).json()
     assert mine["degree"] == 0
+    assert [member["id"] for member in mine["path"]] == [ana]
+    assert mine["complete"] is True
+
+
+def test_a_path_through_a_connection_no_list_shows_stops_at_whom_to_ask(
+    client: TestClient,
+) -> None:
+    """Carl → Zoe → Bea → Ana: no list lets Carl see that Bea and Ana are connected, so the path
+    stops at Zoe, his own connection: her network reaches Ana. Bea is not named: with the degree,
+    "ask Bea" would tell that Bea and Ana are connected. Nor on the page."""
+    people = _chain(client, ["Carl", "Zoe", "Bea", "Ana"])
+    (carl, carl_headers), (zoe, _), (_, bea_headers), (ana, _) = people
+    for headers in (bea_headers, people[3][1]):
+        changed = client.patch(
+            "/api/v1/network/settings", json={"connections_visible_to": "only_me"}, headers=headers
+        )
+        assert changed.status_code == 200, changed.text
+
+    path = client.get(f"/api/v1/network/path/{ana}", headers=carl_headers)
+    assert path.status_code == 200, path.text
+    assert path.json()["degree"] == 3
+    assert [member["id"] for member in path.json()["path"]] == [carl, zoe]
+    assert path.json()["complete"] is False
+    assert path.json()["reaches_via"]["id"] == zoe
+    assert "Bea" not in path.text
+
+    # Ana, Bea's connection, sees Bea's side; Bea's connection with Zoe, like Zoe, is in reach.
+    back = client.get(f"/api/v1/network/path/{carl}", headers=people[3][1]).json()
+    assert [member["name"] for member in back["path"]] == ["Ana", "Bea"]
+    assert back["reaches_via"]["name"] == "Bea"
+
+
+def test_the_path_page_shows_whom_to_ask(client: TestClient) -> None:
+    """The page says how far the member is, shows the chain as far as it may, and whom to ask."""
+    people = _chain(client, ["Carl Pagina", "Zoe Pagina", "Bea Pagina", "Ana Pagina"])
+    carl = client.get("/api/v1/members/me", headers=people[0][1]).json()
+    log_in_page(client, carl["email"])
+    profile = client.get(f"/members/{people[3][0]}").text
+    assert f'href="/members/{people[3][0]}/path"' in profile
+    page = client.get(f"/members/{people[3][0]}/path")
+    assert page.status_code == 200, page.text
+    text = " ".join(page.text.split())
+    assert "3 steps away." in text
+    assert "Ask Zoe Pagina: their network reaches Ana Pagina." in text
+    assert "Bea Pagina" not in text
+    near = " ".join(client.get(f"/members/{people[2][0]}/path").text.split())
+    assert "2 steps away." in near
+    assert "Zoe Pagina" in near
+    assert "Ask " not in near
 
 
 def test_second_degree_network_and_mutual_connections(client: TestClient) -> None:
@@ -88,6 +147,8 @@ def test_a_removed_connection_leaves_the_index_at_once(client: TestClient) -> No
     assert client.get(f"/api/v1/network/path/{beto}", headers=ana_headers).json() == {
         "degree": None,
         "path": [],
+        "complete": False,
+        "reaches_via": None,
     }
     assert ana
 

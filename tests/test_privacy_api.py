@@ -7,6 +7,7 @@ from starlette.testclient import TestClient
 
 from tests.helpers import (
     BLOCKS,
+    INVITATIONS,
     MISSING,
     PRIVACY_SETTINGS,
     Person,
@@ -81,12 +82,25 @@ def test_a_block_ends_the_connection_and_cancels_invitations_both_ways(
     assert connection_ids(client, ana) == []
     assert connection_ids(client, beto) == []
     assert row_counts(database) == (3, 0)
-    # The blocker's own invitation is withdrawn; the blocked member's looks pending to them.
-    assert seen_status(client, ana, to_carla["id"]) == "withdrawn"
-    assert invitations_in(client, carla, "received") == []
-    assert invitations_in(client, ana, "received") == []
+    # The blocker's own invitation is withdrawn, the blocked member's ignored; to each of the two
+    # they are gone, as the other member is: in every box, and by id.
+    for person in (ana, carla, dani):
+        for box in ("received", "sent"):
+            assert invitations_in(client, person, box) == [], (person.name, box)
+    nobody = client.get(f"{INVITATIONS}/{MISSING}", headers=ana.headers)
+    for person, invitation in (
+        (ana, to_carla),
+        (carla, to_carla),
+        (ana, from_dani),
+        (dani, from_dani),
+    ):
+        hidden = client.get(f"{INVITATIONS}/{invitation['id']}", headers=person.headers)
+        assert problem_of(hidden, 404) == problem_of(nobody, 404, slug="invitation-not-found")
+    # Unblocking brings them back, as they now stand: the blocked member's still looks pending.
+    assert client.delete(f"{BLOCKS}/{dani.id}", headers=ana.headers).status_code == 204
     assert seen_status(client, dani, from_dani["id"]) == "pending"
     assert statuses(client, dani, "sent") == [(dani.id, ana.id, "pending")]
+    assert client.post(BLOCKS, json={"member": dani.id}, headers=ana.headers).status_code == 201
     listed = client.get(BLOCKS, headers=ana.headers).json()["items"]
     assert sorted(item["member"]["id"] for item in listed) == [beto.id, carla.id, dani.id]
     for person in (beto, carla, dani):
@@ -100,6 +114,8 @@ def test_a_block_also_cancels_an_invitation_that_was_ignored(client: TestClient)
     invitation = invite(client, ana, to=beto)
     assert act(client, beto, invitation["id"], "ignore").status_code == 200
     assert client.post(BLOCKS, json={"member": beto.id}, headers=ana.headers).status_code == 201
+    assert statuses(client, ana, "sent") == []
+    assert client.delete(f"{BLOCKS}/{beto.id}", headers=ana.headers).status_code == 204
     assert seen_status(client, ana, invitation["id"]) == "withdrawn"
     assert statuses(client, ana, "sent") == [(ana.id, beto.id, "withdrawn")]
 

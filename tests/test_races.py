@@ -304,7 +304,7 @@ def test_an_accept_racing_a_block_leaves_no_connection(
 ) -> None:
     """The recipient accepts while one of the two blocks the other. The block always stands, and
     never beside a connection: an accept that came first is undone by the block; one that came
-    second finds the invitation closed (409) or the member hidden (404)."""
+    second finds the invitation closed (409), or it and the member hidden (404)."""
     for _ in range(ROUNDS // 2):
         for blocker in BLOCKERS:
             pair = new_pair(client)
@@ -317,6 +317,7 @@ def test_an_accept_racing_a_block_leaves_no_connection(
                 (200, "accepted"),
                 (409, "invitation-not-pending"),
                 (404, "member-not-found"),
+                (404, "invitation-not-found"),
             ]
             rows = rows_of(database, pair)
             assert rows.blocks == [block_row]

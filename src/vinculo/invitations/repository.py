@@ -18,8 +18,18 @@ from vinculo.invitations.models import (
     Invitation,
     InvitationStatus,
 )
+from vinculo.privacy.repository import blocked_either_way
 
 PENDING = InvitationStatus.PENDING
+
+
+def _not_blocked(member_id: int) -> ColumnElement[bool]:
+    """Invitations of a member whose other member has no block with them either way: after a
+    block, each one's invitations with the other are gone, as the other member is."""
+    return and_(
+        ~blocked_either_way(member_id, Invitation.sender_id),
+        ~blocked_either_way(member_id, Invitation.recipient_id),
+    )
 
 
 def add_invitation(db: Session, invitation: Invitation) -> Invitation:
@@ -78,7 +88,14 @@ def count_open_invitations(db: Session, *, member_id: int, box: str, now: dateti
         )
     else:
         condition = and_(Invitation.sender_id == member_id, Invitation.status.in_(OPEN_TO_SENDER))
-    return int(db.scalar(select(func.count()).where(condition, Invitation.expires_at > now)) or 0)
+    return int(
+        db.scalar(
+            select(func.count()).where(
+                condition, Invitation.expires_at > now, _not_blocked(member_id)
+            )
+        )
+        or 0
+    )
 
 
 def close_open(
@@ -155,10 +172,11 @@ def mark_pair_accepted(db: Session, *, a: int, b: int, now: datetime) -> None:
 def invitations(
     db: Session, *, member_id: int, box: str, now: datetime, after: int | None, limit: int
 ) -> list[Invitation]:
-    """A member's received or sent invitations, newest first; `limit + 1` at most.
+    """A member's received or sent invitations, newest first; `limit + 1` at most; none with a
+    member on the other side of a block.
 
     Received: what is still waiting for an answer (pending and not expired). Sent: all of them."""
-    statement = select(Invitation)
+    statement = select(Invitation).where(_not_blocked(member_id))
     if box == "received":
         statement = statement.where(
             Invitation.recipient_id == member_id,

@@ -89,13 +89,21 @@ def access_invitation(
     db: Session, *, invitation_id: int, viewer: Member, role: Role | None = None
 ) -> Invitation:
     """The one way to reach an invitation: its sender's or its recipient's (only the one with
-    `role`, when given), else 404."""
+    `role`, when given), else 404; a 404 too across a block, either way, between the two, as
+    for the other member themselves."""
     invitation = repository.invitation_by_id(db, invitation_id)
     if invitation is None:
         raise InvitationNotFound()
     allowed = {"sender": invitation.sender_id, "recipient": invitation.recipient_id}
     if viewer.id not in ([allowed[role]] if role else allowed.values()):
         raise InvitationNotFound()
+    other_id = (
+        invitation.recipient_id if viewer.id == invitation.sender_id else invitation.sender_id
+    )
+    try:
+        privacy.access_member(db, viewer=viewer, member_id=other_id)
+    except privacy.MemberNotFound:
+        raise InvitationNotFound() from None
     return invitation
 
 

@@ -8,7 +8,7 @@ answered in SQL (`repository.degrees_from`, `repository.mutual_counts`), with th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,31 +150,73 @@ def mutual_samples(
 # The wider network, from the graph index
 
 
+def connection_sight(
+    db: Session, *, viewer: Member, members: Iterable[int]
+) -> privacy.ConnectionSight:
+    """What the viewer may see of the connections between `members` (privacy's rule), with the
+    viewer's own connections from the graph index, or from SQL where it cannot answer."""
+    graph = graph_for_reading(db)
+    near: Collection[int] = (
+        repository.neighbour_ids(db, member_id=viewer.id)
+        if graph is None
+        else graph.neighbours(viewer.id).tolist()
+    )
+    return privacy.connection_sight(db, viewer=viewer, members=members, viewer_connections=near)
+
+
 @dataclass(frozen=True)
 class PathView:
+    """How the viewer reaches a member. `members` runs from the viewer to the member when every
+    connection on the way is one the viewer may see (`complete`); otherwise it stops at the
+    member to ask, whose network reaches the member through connections the viewer may not see."""
+
+    member: Member  # the member asked about
     degree: int | None
     members: Sequence[MemberView]
+    complete: bool
+
+    @property
+    def reaches_via(self) -> MemberView | None:
+        """On a partial path, the member to ask: the last one shown."""
+        return None if self.complete or not self.members else self.members[-1]
 
 
 def path_to(db: Session, *, viewer: Member, member_id: int) -> PathView:
-    """How the viewer reaches a member: one shortest chain of connections, at most 6 steps. A
-    chain through someone hidden from the viewer by a block is not shown (the degree is)."""
+    """How the viewer reaches a member: one shortest chain of connections, at most 6 steps, shown
+    only as far as the viewer may see its connections (`privacy.ConnectionSight`). A chain that
+    needs a connection the viewer may not see stops at the member to ask, and never at the one
+    next to the member asked about: with the degree, "their network reaches Ana" would then name
+    the hidden connection. No member beyond is named."""
     member = privacy.access_member(db, viewer=viewer, member_id=member_id)
     index = index_of(db)
     if index is None:
         raise GraphIndexLoading()
     ids = index.graph.shortest_path(viewer.id, member.id) or []
-    degree = len(ids) - 1 if ids else None
+    if not ids:
+        return PathView(member=member, degree=None, members=[], complete=False)
     found = {
         other.id: other
         for other in repository.members_among(db, ids=ids, after=None, limit=len(ids))
     }
-    hidden = privacy.hidden_from(db, member=viewer)
-    if any(other_id not in found or other_id in hidden for other_id in ids):
-        return PathView(degree=degree, members=[])
-    members = [found[other_id] for other_id in ids]
+    sight = connection_sight(db, viewer=viewer, members=ids)
+    reached = 0  # the last member reached through connections the viewer may see
+    while (
+        reached + 1 < len(ids)
+        and ids[reached + 1] in found
+        and sight.sees(ids[reached], ids[reached + 1])
+    ):
+        reached += 1
+    complete = reached == len(ids) - 1
+    shown = ids if complete else ids[: min(reached, len(ids) - 3) + 1]
+    if not complete and len(shown) < 2:
+        shown = []  # nobody to ask but yourself
     return PathView(
-        degree=degree, members=views_of(db, viewer=viewer, members=members, with_mutual_count=False)
+        member=member,
+        degree=len(ids) - 1,
+        members=views_of(
+            db, viewer=viewer, members=[found[i] for i in shown], with_mutual_count=False
+        ),
+        complete=complete,
     )
 
 

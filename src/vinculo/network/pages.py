@@ -1,5 +1,6 @@
 """Network pages: your connections with their private tiers and notes, another member's
-connections and the ones you share, and the wider network (your 2nd degree)."""
+connections and the ones you share, the wider network (your 2nd degree) and how you reach a
+member."""
 
 from __future__ import annotations
 
@@ -165,3 +166,10 @@ def second_degree(page: MemberPage, cursor: str | None = None) -> Response:
         rows=found.page.items,
         next_cursor=found.page.next_cursor,
     )
+
+
+@router.get("/members/{member_id}/path")
+def path_to(member_id: PathId, page: MemberPage) -> Response:
+    """How you reach a member: the chain as far as you may see it, and whom to ask beyond."""
+    found = degrees.path_to(page.db, viewer=page.member, member_id=member_id)
+    return page.render("network/path.html", path=found, member=found.member)

@@ -68,11 +68,29 @@ class ConnectionUpdate(Patch):
 
 class PathOut(Output):
     degree: int | None = Field(description="0 to 6 steps, or null when farther or unreachable.")
-    path: list[MemberSummary] = Field(description="From you to the member, both included.")
+    path: list[MemberSummary] = Field(
+        description="From you to the member, both included, when `complete`. Otherwise from you "
+        "to the member to ask (`reaches_via`): the chain goes on through connections you may not "
+        "see, and no one on them is named. Empty when there is no chain, or no one to ask."
+    )
+    complete: bool = Field(
+        description="Whether `path` reaches the member: false when there is no chain, or when "
+        "the rest of it is made of connections you may not see."
+    )
+    reaches_via: MemberSummary | None = Field(
+        description="On a partial path, the last member shown: their network reaches the member; "
+        "ask them to introduce you. Null on a complete path or when no one is shown."
+    )
 
     @classmethod
     def of(cls, view: PathView) -> PathOut:
-        return cls(degree=view.degree, path=[MemberSummary.of(member) for member in view.members])
+        via = view.reaches_via
+        return cls(
+            degree=view.degree,
+            path=[MemberSummary.of(member) for member in view.members],
+            complete=view.complete,
+            reaches_via=None if via is None else MemberSummary.of(via),
+        )
 
 
 class MutualConnectionsPage(Output):

@@ -3,6 +3,7 @@ use to leave a member out, and privacy settings."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import (
@@ -90,6 +91,20 @@ def settings_of(db: Session, *, member_id: int) -> PrivacySettings:
         return PrivacySettings(
             member_id=member_id, who_can_invite="anyone", connections_visible_to="connections"
         )
+    return found
+
+
+def connection_visibilities(db: Session, *, member_ids: Collection[int]) -> dict[int, str]:
+    """Each member's "connections visible to" setting (the default for those without a row), in
+    one query."""
+    found: dict[int, str] = dict.fromkeys(member_ids, "connections")
+    if member_ids:
+        rows = db.execute(
+            select(PrivacySettings.member_id, PrivacySettings.connections_visible_to).where(
+                PrivacySettings.member_id.in_(list(member_ids))
+            )
+        )
+        found.update((member_id, setting) for member_id, setting in rows)
     return found
 
 

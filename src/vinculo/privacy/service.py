@@ -1,13 +1,14 @@
 """Privacy: who may reach whom. The access choke point for members (a member who does not exist
 and a member hidden by a block get the same 404), blocks and what they end, privacy settings, and
-the rule of who may see a member's list of connections.
+the rule of who may see a member's list of connections, and who may see a connection
+(`ConnectionSight`: the one home of the rule every list, path, reason and card follows).
 
 Every area that reads another member goes through `access_member`, and every list leaves out the
 members `hidden_from` the viewer (in SQL, with `repository.blocked_either_way`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, cast
@@ -80,6 +81,57 @@ def check_connection_list(db: Session, *, viewer: Member, owner: Member, connect
         raise ConnectionsPrivate()
     if not may_see_connections(setting, own=False, connected=connected):
         raise ConnectionsPrivate(CONNECTIONS_ONLY)
+
+
+# Who may see a connection
+
+
+@dataclass(frozen=True)
+class ConnectionSight:
+    """What one viewer may see of who is connected to whom: the one home of the rule every list,
+    path, reason and card follows. A connection X–Y is visible to the viewer V when V is X or Y;
+    or V may see X's or Y's list of connections; or X is a mutual connection of V and Y (or Y of
+    V and X), since mutual connections are always shown. A block, either way, between the viewer
+    and X or Y hides the connection: to the viewer that member is not there.
+
+    Built once for a whole list (`connection_sight`), it answers for each connection in memory."""
+
+    viewer_id: int
+    connections: frozenset[int]  # the viewer's own connections
+    open_lists: frozenset[int]  # of the members asked about, those whose list the viewer may see
+    hidden: frozenset[int]  # the members a block, either way, hides from the viewer
+
+    def sees(self, a: int, b: int) -> bool:
+        """Whether the viewer may see the connection between `a` and `b` (two members the caller
+        knows to be connected)."""
+        if a in self.hidden or b in self.hidden:
+            return False
+        if self.viewer_id in (a, b) or a in self.open_lists or b in self.open_lists:
+            return True
+        # `a` is a connection of `b`: when it is one of the viewer's too, it is a mutual
+        # connection of the two, and the same the other way round.
+        return a in self.connections or b in self.connections
+
+
+def connection_sight(
+    db: Session, *, viewer: Member, members: Iterable[int], viewer_connections: Collection[int]
+) -> ConnectionSight:
+    """The viewer's sight of the connections between `members`, in two queries however many they
+    are. The viewer's own connections come from the caller (the network area, above this one,
+    reads them from its graph index)."""
+    others = set(members) - {viewer.id}
+    near = frozenset(viewer_connections)
+    settings = repository.connection_visibilities(db, member_ids=others)
+    return ConnectionSight(
+        viewer_id=viewer.id,
+        connections=near,
+        open_lists=frozenset(
+            other
+            for other, setting in settings.items()
+            if may_see_connections(setting, own=False, connected=other in near)
+        ),
+        hidden=frozenset(repository.blocked_ids_either_way(db, member_id=viewer.id)),
+    )
 
 
 # Blocks
