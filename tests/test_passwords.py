@@ -1,21 +1,151 @@
-"""Passwords under attack, through the API and the pages: registrations limited per address and
-per network block, and an unknown email costing the same hashing work as a known one."""
+"""Passwords under attack, through the API and the pages: guessable ones refused with the reason
+in the member's language, registrations limited per address and per network block, and an
+unknown email costing the same hashing work as a known one."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from tests.helpers import PASSWORD, new_email, register
+from tests.helpers import (
+    PASSWORD,
+    bearer,
+    csrf_token_of,
+    fields_of,
+    log_in_page,
+    new_email,
+    post_form,
+    problem_of,
+    register,
+    token_for,
+)
 from vinculo.app import create_app
 from vinculo.db import Database
+from vinculo.identity.models import Member
 from vinculo.settings import get_settings
 
 REGISTER = "/api/v1/auth/register"
+CHANGE = "/api/v1/auth/password"
+STRONG = "a brand new phrase"
+
+
+def _members(database: Database) -> int:
+    with database.unit_of_work(write=False) as db:
+        return int(db.scalar(select(func.count()).select_from(Member)) or 0)
+
+
+def _weak(response: Any, field: str) -> str:
+    """The reason a weak-password problem gives for `field`."""
+    problem = problem_of(response, 422, slug="weak-password")
+    assert fields_of(problem) == [field], problem
+    message: str = problem["errors"][0]["message"]
+    assert message in problem["detail"]
+    return message
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password123", "one of the most common passwords"),
+        ("P@ssw0rd2024", "common password with small changes"),
+        ("qwertyuiop", "one of the most common passwords"),
+        ("zxcvbnm,./", "Keyboard patterns"),
+        ("aaaaaaaaaaaa", "Repeats"),
+        ("abcdefghijk", "Sequences"),
+        ("vinculo2026", "name of this site"),
+    ],
+)
+def test_guessable_passwords_are_refused_at_registration(
+    client: TestClient, database: Database, password: str, reason: str
+) -> None:
+    response = client.post(
+        REGISTER, json={"email": new_email(), "password": password, "name": "Ana Ruiz"}
+    )
+    assert reason in _weak(response, "password")
+    assert _members(database) == 0
+
+
+def test_the_members_name_and_email_make_a_password_guessable(client: TestClient) -> None:
+    """ "Quintanilla1985!" is fine for Ana, but not for Marisol Quintanilla, nor for someone whose
+    email address is built on it."""
+    password = "Quintanilla1985!"
+    for name, email in (
+        ("Marisol Quintanilla", new_email()),
+        ("Marisol", new_email("m.quintanilla.")),
+    ):
+        refused = client.post(REGISTER, json={"email": email, "password": password, "name": name})
+        assert "your name or your email address" in _weak(refused, "password")
+    register(client, name="Ana Ruiz", password=password)
+
+
+def test_the_reason_is_in_the_members_language(client: TestClient) -> None:
+    body = {"email": new_email(), "password": "password123", "name": "Ana Ruiz"}
+    for extra, headers in (({"locale": "es"}, {}), ({}, {"Accept-Language": "es-ES,es;q=0.9"})):
+        refused = client.post(REGISTER, json={**body, **extra}, headers=headers)
+        assert _weak(refused, "password") == (
+            "Es una de las contraseñas más comunes. "
+            "Usa en su lugar varias palabras poco comunes juntas."
+        )
+        assert refused.json()["title"] == "Contraseña demasiado fácil de adivinar"
+    # Without a language asked for, the API speaks English, as everywhere else.
+    english = client.post(REGISTER, json=body)
+    assert _weak(english, "password").startswith("This is one of the most common passwords.")
+
+
+def test_the_register_page_refuses_a_guessable_password_in_spanish(
+    client: TestClient, database: Database
+) -> None:
+    spanish = {"Accept-Language": "es"}
+    form = client.get("/register", headers=spanish)
+    response = client.post(
+        "/register",
+        data={
+            "csrf_token": csrf_token_of(form.text),
+            "email": new_email(),
+            "password": "qwerty123456",
+            "name": "Ana Ruiz",
+        },
+        headers=spanish,
+    )
+    assert response.status_code == 422
+    assert "varias palabras poco comunes juntas" in html.unescape(response.text)
+    assert _members(database) == 0
+
+
+def test_a_guessable_new_password_is_refused_and_the_old_one_kept(client: TestClient) -> None:
+    email = new_email()
+    register(client, email=email, name="Marisol Quintanilla")
+    token = token_for(client, email)
+    for weak in ("123456789", "marisolquintanilla"):
+        refused = client.post(
+            CHANGE,
+            json={"current_password": PASSWORD, "new_password": weak},
+            headers=bearer(token),
+        )
+        _weak(refused, "new_password")
+    assert token_for(client, email)
+
+
+def test_the_settings_page_refuses_a_guessable_new_password_in_the_members_language(
+    client: TestClient,
+) -> None:
+    email = new_email()
+    register(client, email=email, locale="es")
+    log_in_page(client, email)
+    response = post_form(
+        client,
+        "/settings/password",
+        {"current_password": PASSWORD, "new_password": "password1234"},
+        form_page="/settings",
+    )
+    assert response.status_code == 422
+    assert "Es una de las contraseñas más comunes." in html.unescape(response.text)
 
 
 def _app(database: Database, **settings: Any) -> FastAPI:

@@ -15,8 +15,10 @@ router = APIRouter(prefix="/auth", tags=["identity"], responses=PROBLEM_RESPONSE
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED)
-def register(body: Registration, db: DbSession) -> MyProfile:
-    """Create a member account. 409 when the email is taken."""
+def register(body: Registration, request: Request, db: DbSession) -> MyProfile:
+    """Create a member account. 409 when the email is taken; 422 naming `password` when the
+    password is easy to guess (in the language of `locale` or Accept-Language)."""
+    _speak(request, body.locale)
     member = service.register_member(
         db, email=body.email, password=body.password, name=body.name, locale=body.locale
     )
@@ -45,8 +47,12 @@ def revoke_token(caller: ApiCallerDep, db: DbSession) -> Response:
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(body: PasswordChange, caller: ApiCallerDep, db: DbSession) -> Response:
-    """Change your password; every other session and token of yours ends."""
+def change_password(
+    body: PasswordChange, caller: ApiCallerDep, request: Request, db: DbSession
+) -> Response:
+    """Change your password; every other session and token of yours ends. 422 naming
+    `new_password` when it is easy to guess."""
+    _speak(request, caller.member.locale)
     service.change_password(
         db,
         member=caller.member,
@@ -55,6 +61,13 @@ def change_password(body: PasswordChange, caller: ApiCallerDep, db: DbSession) -
         session_id=caller.session_id,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _speak(request: Request, locale: str | None) -> None:
+    """Say what is wrong with the request in the member's own language, when they chose one
+    (else Accept-Language's): a password's weakness is for the person to read."""
+    if locale is not None:
+        request.state.locale = locale
 
 
 def client_address(request: Request) -> str:

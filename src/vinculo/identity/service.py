@@ -21,6 +21,7 @@ from vinculo.identity.passwords import (
     spend_verification_time,
     verify_password,
 )
+from vinculo.identity.strength import refuse_guessable
 from vinculo.settings import get_settings
 from vinculo.text import fold, tidy
 
@@ -61,9 +62,12 @@ class SignedIn:
 def register_member(
     db: Session, *, email: str, password: str, name: str, locale: str | None = None
 ) -> Member:
+    """A new member, with a password that is not easy to guess (422 naming `password`)."""
+    email = email.strip().lower()
+    refuse_guessable(password, field="password", name=name, email=email)
     now = clock.now()
     member = Member(
-        email=email.strip().lower(),
+        email=email,
         password_hash=hash_password(password),
         name=tidy(name),
         name_key=fold(name),
@@ -160,9 +164,11 @@ def log_out(db: Session, *, token: str) -> None:
 def change_password(
     db: Session, *, member: Member, current_password: str, new_password: str, session_id: int
 ) -> None:
-    """Set a new password and end every other session and token of the member."""
+    """Set a new password, not easy to guess, and end every other session and token of the
+    member."""
     if not verify_password(member.password_hash, current_password):
         raise InvalidInput.for_field("current_password", N_("The current password is not right."))
+    refuse_guessable(new_password, field="new_password", name=member.name, email=member.email)
     member.password_hash = hash_password(new_password)
     member.updated_at = clock.now()
     repository.delete_other_sessions(db, member_id=member.id, keep_id=session_id)
