@@ -1,10 +1,12 @@
 """Passwords under attack, through the API and the pages: guessable ones refused with the reason
-in the member's language, registrations limited per address and per network block, and an
-unknown email costing the same hashing work as a known one."""
+in the member's language, wrong current passwords throttled like logins, every change notified,
+registrations limited per address and per network block, and an unknown email costing the same
+hashing work as a known one."""
 
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ from tests.helpers import (
     register,
     token_for,
 )
+from vinculo import clock
 from vinculo.app import create_app
 from vinculo.db import Database
 from vinculo.identity.models import Member
@@ -146,6 +149,87 @@ def test_the_settings_page_refuses_a_guessable_new_password_in_the_members_langu
     )
     assert response.status_code == 422
     assert "Es una de las contraseñas más comunes." in html.unescape(response.text)
+
+
+def test_wrong_current_passwords_are_throttled_like_logins(client: TestClient) -> None:
+    """A stolen token cannot guess the password: after 5 wrong current passwords in the login
+    window, even the right one is answered 429 (nothing tells a right guess), and logins of the
+    account are held too, until the window passes."""
+    email = new_email()
+    register(client, email=email)
+    token = token_for(client, email)
+    start = datetime.now(UTC)
+    with clock.frozen(start) as frozen:
+        for attempt in range(5):
+            wrong = client.post(
+                CHANGE,
+                json={"current_password": f"guess number {attempt}", "new_password": STRONG},
+                headers=bearer(token),
+            )
+            assert fields_of(problem_of(wrong, 422)) == ["current_password"]
+        for current in ("guess number 6", PASSWORD):
+            held = client.post(
+                CHANGE,
+                json={"current_password": current, "new_password": STRONG},
+                headers=bearer(token),
+            )
+            problem_of(held, 429, slug="too-many-login-attempts")
+            assert 0 < int(held.headers["retry-after"]) <= 15 * 60 + 1
+        login = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+        problem_of(login, 429, slug="too-many-login-attempts")
+
+        frozen.advance(timedelta(minutes=16))
+        changed = client.post(
+            CHANGE,
+            json={"current_password": PASSWORD, "new_password": STRONG},
+            headers=bearer(token),
+        )
+        assert changed.status_code == 204
+    assert token_for(client, email, STRONG)
+
+
+def test_the_settings_page_is_throttled_too(client: TestClient) -> None:
+    email = new_email()
+    register(client, email=email)
+    log_in_page(client, email)
+    answers = [
+        post_form(
+            client,
+            "/settings/password",
+            {"current_password": "not my password", "new_password": STRONG},
+            form_page="/settings",
+        )
+        for _ in range(6)
+    ]
+    assert [answer.status_code for answer in answers] == [422] * 5 + [429]
+    assert int(answers[-1].headers["retry-after"]) > 0
+
+
+def test_a_password_change_is_notified(client: TestClient) -> None:
+    email = new_email()
+    member = register(client, email=email, locale="es")
+    token = token_for(client, email)
+    changed = client.post(
+        CHANGE, json={"current_password": PASSWORD, "new_password": STRONG}, headers=bearer(token)
+    )
+    assert changed.status_code == 204
+    found = client.get("/api/v1/notifications", headers=bearer(token)).json()
+    assert [(item["kind"], item["actor"]["id"]) for item in found["items"]] == [
+        ("password_changed", member["id"])
+    ]
+    assert found["unread"] == 1
+    # A refused change is not notified.
+    client.post(
+        CHANGE,
+        json={"current_password": "a wrong one", "new_password": STRONG},
+        headers=bearer(token),
+    )
+    assert client.get("/api/v1/notifications", headers=bearer(token)).json()["unread"] == 1
+
+    log_in_page(client, email, STRONG)
+    page = html.unescape(client.get("/notifications").text)
+    assert "Se cambió tu contraseña" in page
+    assert 'href="/settings"' in page
 
 
 def _app(database: Database, **settings: Any) -> FastAPI:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from vinculo.identity import service
+from vinculo.identity.models import Member
 from vinculo.identity.schemas import AccessToken, Credentials, PasswordChange, Registration
+from vinculo.notifications import service as notifications
 from vinculo.profiles import service as profiles
 from vinculo.profiles.schemas import MyProfile
 from vinculo.schemas import PROBLEM_RESPONSES
@@ -50,17 +52,34 @@ def revoke_token(caller: ApiCallerDep, db: DbSession) -> Response:
 def change_password(
     body: PasswordChange, caller: ApiCallerDep, request: Request, db: DbSession
 ) -> Response:
-    """Change your password; every other session and token of yours ends. 422 naming
-    `new_password` when it is easy to guess."""
+    """Change your password; every other session and token of yours ends, and you get a
+    notification. 422 naming `new_password` when it is easy to guess; wrong current passwords
+    count as failed logins (429 with Retry-After after too many)."""
     _speak(request, caller.member.locale)
-    service.change_password(
+    change_password_and_tell(
         db,
         member=caller.member,
-        current_password=body.current_password,
-        new_password=body.new_password,
+        change=body,
         session_id=caller.session_id,
+        client_address=client_address(request),
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def change_password_and_tell(
+    db: DbSession, *, member: Member, change: PasswordChange, session_id: int, client_address: str
+) -> None:
+    """Change the password, and notify the member, so that a change they did not make (a
+    stolen session) does not go unnoticed. The API and the settings page both come here."""
+    service.change_password(
+        db,
+        member=member,
+        current_password=change.current_password,
+        new_password=change.new_password,
+        session_id=session_id,
+        client_address=client_address,
+    )
+    notifications.notify(db, member_id=member.id, kind="password_changed", actor_id=member.id)
 
 
 def _speak(request: Request, locale: str | None) -> None:
