@@ -29,6 +29,7 @@ os.environ["VINCULO_SUGGESTION_PROFILES_MAX_AGE_SECONDS"] = "0"
 # Fair use is tested on its own (test_fair_use.py): elsewhere members act as fast as tests do.
 os.environ["VINCULO_RATE_LIMIT"] = "1000000/second"
 os.environ["VINCULO_REGISTRATION_RATE_LIMIT"] = "1000000/second"
+os.environ["VINCULO_REGISTRATION_NETWORK_RATE_LIMIT"] = "1000000/second"
 os.environ["VINCULO_LOGIN_RATE_LIMIT"] = "1000000/second"
 os.environ["VINCULO_REQUESTS_AT_ONCE"] = "64"
 # One BLAS thread: the test workers already use every core, and BLAS threads fighting them make

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from tests.helpers import wait_until
+from tests.helpers import PASSWORD, wait_until
 from vinculo.app import create_app
 from vinculo.db import Database
 from vinculo.demo.community import DEMO_EMAIL, DEMO_PASSWORD
@@ -152,10 +152,10 @@ def _old_invitation(database: Database, *, days_ago: int) -> int:
 
     with clock.frozen(datetime.now(UTC) - timedelta(days=days_ago)), database.unit_of_work() as db:
         sender = identity.register_member(
-            db, email="old.sender@vinculo.example", password="p" * 10, name="Sender", locale=None
+            db, email="old.sender@vinculo.example", password=PASSWORD, name="Sender", locale=None
         )
         recipient = identity.register_member(
-            db, email="old.recipient@vinculo.example", password="p" * 10, name="Rec", locale=None
+            db, email="old.recipient@vinculo.example", password=PASSWORD, name="Rec", locale=None
         )
         return invitations.send_invitation(db, sender=sender, to=recipient.id).invitation.id
 

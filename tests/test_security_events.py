@@ -102,7 +102,7 @@ def test_password_changes_revocations_blocks_and_reports_are_recorded(
     )
     assert client.get("/api/v1/members/me", headers=other).status_code == 401
 
-    # A refused password change records nothing; a real one does.
+    # A wrong current password is recorded as a failed login (it counts as one); a change as such.
     wrong = client.post(
         "/api/v1/auth/password",
         json={"current_password": "not my password", "new_password": "a brand new phrase"},
@@ -131,6 +131,7 @@ def test_password_changes_revocations_blocks_and_reports_are_recorded(
         "member_unblocked",
         "member_blocked",
         "password_changed",
+        "login_failed",
         "session_revoked",
         "login",
         "login",
@@ -139,6 +140,7 @@ def test_password_changes_revocations_blocks_and_reports_are_recorded(
     assert details["session_revoked"] == f"api #{other_id}"
     assert details["member_blocked"] == f"member #{beto.id}"
     assert details["report_sent"] == f"invitation #{invitation['id']}"
+    assert details["login_failed"] == "password change"
 
     # Each member reads only their own log: Beto was blocked, nothing of it is in his.
     assert _kinds(client, beto.headers) == ["login"]

@@ -126,6 +126,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             ("POST", "/api/v1/auth/token"): settings.login_rate_limit,
             ("POST", "/login"): settings.login_rate_limit,
         },
+        strict_network={
+            ("POST", "/api/v1/auth/register"): settings.registration_network_rate_limit,
+            ("POST", "/register"): settings.registration_network_rate_limit,
+        },
         storage=_redis(settings) or MemoryStorage(),
         shared_storage=_redis(settings) or DatabaseStorage(database),
         render=render_error,

@@ -1,7 +1,8 @@
 """The one error hierarchy: each expected failure carries its HTTP status and a stable type.
 
 Messages are English templates with `%(name)s` parameters, marked with `N_` so that the pages can
-show them translated; the JSON API returns them in English.
+show them translated; the JSON API returns them in English unless the request's Accept-Language
+(or the member's language, where a route knows it) asks for another language we speak.
 """
 
 from __future__ import annotations

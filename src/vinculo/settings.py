@@ -33,11 +33,13 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Fair use, per client (a bearer token, a session, else an address): requests a window (in
     # the `limits` notation), requests served at once by one process, and how long the others
-    # wait for their turn. Stricter limits per address for registering and logging in.
+    # wait for their turn. Stricter limits per address for registering and logging in, and for
+    # registering per network block (an IPv4 /24, an IPv6 /48) too.
     rate_limit: str = "30/second;1000/minute"
     requests_at_once: int = Field(default=4, ge=1)
     turn_wait: float = Field(default=3.0, gt=0)
     registration_rate_limit: str = "10/hour"
+    registration_network_rate_limit: str = "30/hour;100/day"
     login_rate_limit: str = "20/minute"
     # Redis, when the processes should share their fair-use counters through it (else each
     # process counts its own, and the stricter limits are counted in the database).
@@ -61,6 +63,9 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failures_per_address: int = Field(default=30, ge=1)
+    # The least zxcvbn score (0 to 4) a new password needs; 3 means "safely unguessable": beyond
+    # about 10^8 guesses, out of reach of online guessing and slow against an argon2id hash.
+    password_min_score: int = Field(default=3, ge=0, le=4)
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
@@ -94,7 +99,12 @@ class Settings(BaseSettings):
     # How often the worker fits the reranker of suggestions again on the community's network.
     suggestion_refit_seconds: float = Field(default=6 * 3600.0, gt=0)
 
-    @field_validator("rate_limit", "registration_rate_limit", "login_rate_limit")
+    @field_validator(
+        "rate_limit",
+        "registration_rate_limit",
+        "registration_network_rate_limit",
+        "login_rate_limit",
+    )
     @classmethod
     def _rate(cls, value: str) -> str:
         try:

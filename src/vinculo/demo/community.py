@@ -21,6 +21,8 @@ from vinculo.profiles.models import Education, Organization, Position, School
 from vinculo.text import fold
 
 DEMO_EMAIL = "demo@vinculo.example"
+# Printed for everyone to try the demo with, so deliberately guessable: it is seeded as a hash,
+# past the strength check that new passwords of real members go through.
 DEMO_PASSWORD = "vinculo-demo"  # noqa: S105 - printed for everyone to try the demo with
 DEMO_NAME = "Lucía Martín Ortega"
 BATCH = 2000

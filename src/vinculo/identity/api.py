@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from vinculo import clock
 from vinculo.identity import service, two_factor
+from vinculo.identity.models import Member
 from vinculo.identity.schemas import (
     AccessToken,
     PasswordChange,
@@ -22,6 +23,7 @@ from vinculo.identity.schemas import (
     TwoFactorStart,
     TwoFactorStatus,
 )
+from vinculo.notifications import service as notifications
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.profiles import service as profiles
 from vinculo.profiles.schemas import MyProfile
@@ -32,8 +34,10 @@ router = APIRouter(prefix="/auth", tags=["identity"], responses=PROBLEM_RESPONSE
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED)
-def register(body: Registration, db: DbSession) -> MyProfile:
-    """Create a member account. 409 when the email is taken."""
+def register(body: Registration, request: Request, db: DbSession) -> MyProfile:
+    """Create a member account. 409 when the email is taken; 422 naming `password` when the
+    password is easy to guess (in the language of `locale` or Accept-Language)."""
+    _speak(request, body.locale)
     member = service.register_member(
         db, email=body.email, password=body.password, name=body.name, locale=body.locale
     )
@@ -102,16 +106,44 @@ def revoke_session(
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(body: PasswordChange, caller: ApiCallerDep, db: DbSession) -> Response:
-    """Change your password; every other session and token of yours ends."""
-    service.change_password(
+def change_password(
+    body: PasswordChange, caller: ApiCallerDep, request: Request, db: DbSession
+) -> Response:
+    """Change your password; every other session and token of yours ends, and you get a
+    notification. 422 naming `new_password` when it is easy to guess; wrong current passwords
+    count as failed logins (429 with Retry-After after too many)."""
+    _speak(request, caller.member.locale)
+    change_password_and_tell(
         db,
         member=caller.member,
-        current_password=body.current_password,
-        new_password=body.new_password,
+        change=body,
         session_id=caller.session_id,
+        client_address=client_address(request),
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def change_password_and_tell(
+    db: DbSession, *, member: Member, change: PasswordChange, session_id: int, client_address: str
+) -> None:
+    """Change the password, and notify the member, so that a change they did not make (a
+    stolen session) does not go unnoticed. The API and the settings page both come here."""
+    service.change_password(
+        db,
+        member=member,
+        current_password=change.current_password,
+        new_password=change.new_password,
+        session_id=session_id,
+        client_address=client_address,
+    )
+    notifications.notify(db, member_id=member.id, kind="password_changed", actor_id=member.id)
+
+
+def _speak(request: Request, locale: str | None) -> None:
+    """Say what is wrong with the request in the member's own language, when they chose one
+    (else Accept-Language's): a password's weakness is for the person to read."""
+    if locale is not None:
+        request.state.locale = locale
 
 
 def client_address(request: Request) -> str:

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from vinculo.errors import VinculoError
 from vinculo.i18n import LOCALES
 from vinculo.identity import service, two_factor
-from vinculo.identity.api import client_address
+from vinculo.identity.api import change_password_and_tell, client_address
 from vinculo.identity.schemas import (
     Credentials,
     PasswordChange,
@@ -136,23 +136,33 @@ def settings_page(page: MemberPage) -> HTMLResponse:
 
 
 @router.post("/settings/password")
-def change_password(page: MemberPage, fields: FormFields) -> Response:
+def change_password(page: MemberPage, request: Request, fields: FormFields) -> Response:
     change, errors = parse_form(PasswordChange, fields, gettext=page.gettext)
+    status_code, headers = 422, {}
     if change is not None and page.session_id is not None:
         session_id = page.session_id
+        # A refusal is shown here; a wrong current password stays counted (for throttling).
         changed = page.attempt(
-            lambda: service.change_password(
+            lambda: change_password_and_tell(
                 page.db,
                 member=page.member,
-                current_password=change.current_password,
-                new_password=change.new_password,
+                change=change,
                 session_id=session_id,
+                client_address=client_address(request),
             )
         )
         if not isinstance(changed, VinculoError):
             return page.redirect("/settings?saved=password")
-        errors = errors_of(changed, gettext=page.gettext)
-    return page.render("identity/settings.html", status_code=422, errors=errors, saved=None)
+        errors, status_code, headers = (
+            errors_of(changed, gettext=page.gettext),
+            changed.status,
+            changed.headers,
+        )
+    response = page.render(
+        "identity/settings.html", status_code=status_code, errors=errors, saved=None
+    )
+    response.headers.update(headers)
+    return response
 
 
 @router.get("/settings/sessions")

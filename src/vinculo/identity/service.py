@@ -12,6 +12,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from vinculo import clock
+from vinculo.db import outside_the_unit
 from vinculo.errors import (
     N_,
     Conflict,
@@ -29,6 +30,7 @@ from vinculo.identity.passwords import (
     spend_verification_time,
     verify_password,
 )
+from vinculo.identity.strength import WeakPassword, refuse_guessable, weakness
 from vinculo.pagination import Page, cut_page, decode_cursor
 from vinculo.security.service import record_security_event
 from vinculo.settings import get_settings
@@ -52,6 +54,11 @@ class SessionNotFound(NotFound):
     slug = "session-not-found"
     title = N_("Session not found")
     default_detail = N_("You have no session or token with this id.")
+
+
+class WrongCurrentPassword(InvalidInput):
+    default_detail = N_("The current password is not right.")
+    keeps_writes = True  # the failed attempt is recorded for throttling
 
 
 @dataclass(frozen=True)
@@ -86,9 +93,12 @@ class SignedIn:
 def register_member(
     db: Session, *, email: str, password: str, name: str, locale: str | None = None
 ) -> Member:
+    """A new member, with a password that is not easy to guess (422 naming `password`)."""
+    email = email.strip().lower()
+    refuse_guessable(password, field="password", name=name, email=email)
     now = clock.now()
     member = Member(
-        email=email.strip().lower(),
+        email=email,
         password_hash=hash_password(password),
         name=tidy(name),
         name_key=fold(name),
@@ -302,13 +312,55 @@ def revoke_session(
 
 
 def change_password(
-    db: Session, *, member: Member, current_password: str, new_password: str, session_id: int
+    db: Session,
+    *,
+    member: Member,
+    current_password: str,
+    new_password: str,
+    session_id: int,
+    client_address: str,
 ) -> None:
-    """Set a new password and end every other session and token of the member."""
-    if not verify_password(member.password_hash, current_password):
-        raise InvalidInput.for_field("current_password", N_("The current password is not right."))
-    member.password_hash = hash_password(new_password)
-    member.updated_at = clock.now()
+    """Set a new password, not easy to guess, and end every other session and token of the
+    member. Wrong current passwords count as failed logins of the account and the address, so
+    a stolen session or token cannot be used to guess the password any faster than the login
+    form (429 once either failed too often)."""
+    now = clock.now()
+    window_start = now - timedelta(minutes=get_settings().login_window_minutes)
+    # Refused at once while throttled, without the password's hashing work; then the passwords
+    # are checked and hashed before the unit's transaction (which its first statement begins).
+    with outside_the_unit(db) as reader:
+        _refuse_when_throttled(
+            reader, email=member.email, client_address=client_address, window_start=window_start
+        )
+    right = verify_password(member.password_hash, current_password)
+    weak = (
+        weakness(new_password, field="new_password", name=member.name, email=member.email)
+        if right
+        else None
+    )
+    new_hash = hash_password(new_password) if right and weak is None else None
+    # Counted again in turn with the account's logins: of racing guesses, only as many as the
+    # limit allows are answered, and none once it is reached, right or not (not even whether
+    # the new password is acceptable, which would tell a right guess).
+    repository.serialize_logins(db, email=member.email)
+    _refuse_when_throttled(
+        db, email=member.email, client_address=client_address, window_start=window_start
+    )
+    if not right:
+        _record_failure(
+            db,
+            member=member,
+            email=member.email,
+            client_address=client_address,
+            now=now,
+            detail="password change",
+        )
+        raise WrongCurrentPassword.for_field("current_password")
+    if weak is not None or new_hash is None:
+        raise weak or WeakPassword.for_field("new_password")
+    repository.clear_login_failures(db, email=member.email)
+    member.password_hash = new_hash
+    member.updated_at = now
     repository.delete_other_sessions(db, member_id=member.id, keep_id=session_id)
     record_security_event(db, member_id=member.id, kind="password_changed")
 

@@ -10,11 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from vinculo.db import Base, Id, one_of
 
-NotificationKind = Literal["invitation_received", "invitation_accepted", "invitation_reminder"]
+NotificationKind = Literal[
+    "invitation_received", "invitation_accepted", "invitation_reminder", "password_changed"
+]
 NOTIFICATION_KINDS: tuple[NotificationKind, ...] = (
     "invitation_received",
     "invitation_accepted",
     "invitation_reminder",
+    # The member's own password changed (the actor is the member): if it was not them, they
+    # learn it at once.
+    "password_changed",
 )
 
 

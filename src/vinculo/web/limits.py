@@ -184,10 +184,18 @@ class SlowDown(TooManyRequests):
 @dataclass(frozen=True)
 class Client:
     """Who is asking, for fair use: their bearer token or session when they send one (hashed),
-    else their address (an IPv6 one by its /64, which one host usually has whole)."""
+    else their address (an IPv6 one by its /64, which one host usually has whole). `network` is
+    the block the address belongs to, which one provider or one organization usually holds
+    whole: an IPv4 /24, an IPv6 /48."""
 
     key: str
     address: str
+    network: str
+
+
+# Prefix lengths of a client's address and of its network block, by IP version.
+ADDRESS_PREFIX = {4: 32, 6: 64}
+NETWORK_PREFIX = {4: 24, 6: 48}
 
 
 def client_of(scope: Scope) -> Client:
@@ -195,18 +203,27 @@ def client_of(scope: Scope) -> Client:
     host = (scope.get("client") or ("unknown", 0))[0]
     try:
         parsed = ipaddress.ip_address(host)
-        address = str(
-            ipaddress.ip_network(f"{parsed}/64", strict=False) if parsed.version == 6 else parsed
-        )
     except ValueError:
-        address = host
+        address = network = host
+    else:
+        if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+            parsed = parsed.ipv4_mapped
+        address = _block(parsed, ADDRESS_PREFIX[parsed.version])
+        network = _block(parsed, NETWORK_PREFIX[parsed.version])
     authorization = headers.get(b"authorization", b"")
     if authorization[:7].lower() == b"bearer ":
-        return Client("token:" + _digest(authorization[7:].strip()), address)
+        return Client("token:" + _digest(authorization[7:].strip()), address, network)
     session = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(SESSION_COOKIE)
     if session:
-        return Client("session:" + _digest(session.encode()), address)
-    return Client("address:" + address, address)
+        return Client("session:" + _digest(session.encode()), address, network)
+    return Client("address:" + address, address, network)
+
+
+def _block(address: ipaddress.IPv4Address | ipaddress.IPv6Address, prefix: int) -> str:
+    """The address itself for a full prefix (an IPv4 address), else its block ("10.1.2.0/24")."""
+    if prefix == address.max_prefixlen:
+        return str(address)
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 def _digest(secret: bytes) -> str:
@@ -224,8 +241,9 @@ class FairUse:
     (429 with Retry-After beyond), and at most `at_once` served at a time: the others wait their
     turn for `wait` seconds, holding neither a thread nor a database connection, then get 429.
     A burst from one client cannot take what other members' requests need. Registering and
-    logging in have stricter limits per address (`strict`), counted where every process sees
-    them (the database, or Redis when configured)."""
+    logging in have stricter limits per address (`strict`), and registering per network block
+    as well (`strict_network`: one host cycling through the addresses of its block is held
+    too), counted where every process sees them (the database, or Redis when configured)."""
 
     def __init__(
         self,
@@ -235,6 +253,7 @@ class FairUse:
         at_once: int,
         wait: float,
         strict: Mapping[tuple[str, str], str],
+        strict_network: Mapping[tuple[str, str], str],
         storage: Storage,
         shared_storage: Storage,
         render: ErrorRenderer,
@@ -244,6 +263,7 @@ class FairUse:
         self.at_once = at_once
         self.wait = wait
         self.strict = {route: parse_many(limit) for route, limit in strict.items()}
+        self.strict_network = {route: parse_many(limit) for route, limit in strict_network.items()}
         self.limiter = FixedWindowRateLimiter(storage)
         self.shared_limiter = FixedWindowRateLimiter(shared_storage)
         # Counting in memory costs nothing; elsewhere it is a call that must leave the loop.
@@ -257,8 +277,18 @@ class FairUse:
             await self.app(scope, receive, send)
             return
         client = client_of(scope)
-        strict = self.strict.get((scope["method"], path))
-        refusal = await self._over(self.shared_limiter, strict, client.address, offload=True)
+        route = (scope["method"], path)
+        refusal = await self._over(
+            self.shared_limiter, self.strict.get(route), client.address, offload=True
+        )
+        if refusal is None:
+            refusal = await self._over(
+                self.shared_limiter,
+                self.strict_network.get(route),
+                "network",
+                client.network,
+                offload=True,
+            )
         if refusal is None:
             refusal = await self._over(
                 self.limiter, self.rates, client.key, offload=not self.in_memory
@@ -289,22 +319,21 @@ class FairUse:
         self,
         limiter: FixedWindowRateLimiter,
         items: Sequence[RateLimitItem] | None,
-        key: str,
-        *,
+        *key: str,
         offload: bool,
     ) -> SlowDown | None:
         """Count the request against each limit; the refusal of the first one it is over."""
         for item in items or ():
             allowed = (
-                await anyio.to_thread.run_sync(limiter.hit, item, key)
+                await anyio.to_thread.run_sync(limiter.hit, item, *key)
                 if offload
-                else limiter.hit(item, key)
+                else limiter.hit(item, *key)
             )
             if not allowed:
                 stats = (
-                    await anyio.to_thread.run_sync(limiter.get_window_stats, item, key)
+                    await anyio.to_thread.run_sync(limiter.get_window_stats, item, *key)
                     if offload
-                    else limiter.get_window_stats(item, key)
+                    else limiter.get_window_stats(item, *key)
                 )
                 return SlowDown(retry_after=math.ceil(stats.reset_time - time.time()))
         return None

@@ -4,6 +4,7 @@ browsers. An expected error is never a 500."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -14,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.exceptions import HTTPException
 
 from vinculo.errors import N_, FieldError, Unavailable, VinculoError, problem_type
-from vinculo.i18n import choose_locale, translations
+from vinculo.i18n import LOCALES, SOURCE_LOCALE, choose_locale, negotiate, translations
 from vinculo.settings import get_settings
 from vinculo.web.templating import language_context, render
 
@@ -70,20 +71,37 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     if _wants_problem_json(request):
+        gettext = translations(_api_locale(request)).gettext
+        messages = [(error.field, _translated(error, gettext)) for error in errors]
+        translated = gettext(detail)
         body: dict[str, Any] = {
             "type": problem_type(slug),
-            "title": title,
+            "title": gettext(title),
             "status": status,
-            "detail": detail % params if params else detail,
+            "detail": "; ".join(f"{field}: {message}" for field, message in messages)
+            if messages
+            else (translated % params if params else translated),
         }
         if errors:
-            body["errors"] = [
-                {"field": error.field, "message": error.english()} for error in errors
-            ]
+            body["errors"] = [{"field": field, "message": message} for field, message in messages]
         return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
     return _error_page(
         request, status=status, title=title, detail=detail, params=params, headers=headers
     )
+
+
+def _api_locale(request: Request) -> str:
+    """The API's problems are in English unless the route knows the member's language (it sets
+    `request.state.locale`) or the request's Accept-Language asks for another we speak."""
+    chosen = getattr(request.state, "locale", None)
+    if chosen in LOCALES:
+        return str(chosen)
+    return negotiate(request.headers.get("accept-language")) or SOURCE_LOCALE
+
+
+def _translated(error: FieldError, gettext: Callable[[str], str]) -> str:
+    message = gettext(error.message)
+    return message % error.params if error.params else message
 
 
 def _error_page(
