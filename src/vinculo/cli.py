@@ -288,10 +288,16 @@ def demo(
     seed: Annotated[int, typer.Option(help="The same seed gives the same community.")] = 7,
 ) -> None:
     """Fill an empty database with a demo community and print how to log in. Does nothing to a
-    database that already has members."""
+    database that already has members, and refuses to run in production: every demo member has
+    the same published password."""
     from vinculo.demo.community import DEMO_EMAIL, DEMO_PASSWORD, seed_demo_community
     from vinculo.identity.repository import count_members
 
+    if get_settings().environment == "production":
+        typer.echo(
+            "No demo community in production: its members share a published password.", err=True
+        )
+        raise typer.Exit(code=1)
     database = _database()
     try:
         with database.unit_of_work() as db:

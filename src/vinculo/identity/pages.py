@@ -218,9 +218,17 @@ def _client(request: Request) -> service.Client:
 
 
 def _safe_next(target: str) -> str:
-    """Only a path on this site: an open redirect would let a link send people elsewhere."""
+    """Only a path on this site: an open redirect would let a link send people elsewhere.
+    Browsers read a backslash as a slash (`/\\evil.example` is `//evil.example` to them) and drop
+    tabs and newlines from a location, so a target with any of them is not taken either."""
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or any(char == "\\" or not char.isprintable() for char in target)
+    ):
         return "/"
     return target
 
