@@ -50,7 +50,8 @@ def policy() -> Iterator[SetPolicy]:
 
     The services read `get_settings()` at every call, so the cache is cleared after each change,
     and once more after the environment is restored. API tokens are kept from going idle while
-    the tests skip weeks ahead (sessions idle out after 14 days by default)."""
+    the tests skip weeks ahead (sessions idle out after 14 days by default), and from reaching
+    their lifetime when they skip months (90 days by default)."""
     with pytest.MonkeyPatch.context() as patch:
 
         def set_policy(**values: object) -> None:
@@ -58,7 +59,7 @@ def policy() -> Iterator[SetPolicy]:
                 patch.setenv(f"VINCULO_{name.upper()}", str(value))
             get_settings.cache_clear()
 
-        set_policy(session_idle_days=3650)
+        set_policy(session_idle_days=3650, token_lifetime_days=3650)
         yield set_policy
     get_settings.cache_clear()
 
