@@ -28,6 +28,7 @@ from vinculo.privacy import pages as privacy_pages
 from vinculo.process import ProcessServices
 from vinculo.profiles import api as profiles_api
 from vinculo.profiles import pages as profiles_pages
+from vinculo.schemas import exact_bounds
 from vinculo.settings import Settings, get_settings
 from vinculo.suggestions import api as suggestions_api
 from vinculo.suggestions import pages as suggestions_pages
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         redoc_url=None,
         lifespan=lifespan,
     )
+    build_openapi = app.openapi
+    app.openapi = lambda: exact_bounds(build_openapi())  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.database = database
 
@@ -127,7 +130,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         render=render_error,
     )
     app.add_middleware(Deadline, seconds=settings.request_deadline, render=render_error)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     return app
 
 

@@ -36,7 +36,12 @@ def search_members(
     me: ApiMember,
     db: DbSession,
     q: Annotated[
-        str, Query(max_length=200, description="Words of a name, headline, organization or school.")
+        str,
+        Query(
+            max_length=200,
+            pattern=r"^[^\x00]*$",
+            description="Words of a name, headline, organization or school.",
+        ),
     ] = "",
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
