@@ -16,6 +16,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.python.asgi import shutdown_lifespans
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -324,6 +325,9 @@ def caller(app: FastAPI, database: Database) -> Iterator[Caller]:
 
 
 generated = schemathesis.openapi.from_dict(OPENAPI)
+# Query parameters the document does not name are ignored, as HTTP has it: they make no invalid
+# request.
+generated.config.generation.update(allow_extra_parameters=False)
 
 
 # Refusals of valid-looking input that no JSON schema can state (they compare two fields, or a
@@ -371,9 +375,10 @@ def _valid_request_taken(case: schemathesis.Case[Any], response: Any) -> None:
 def test_the_api_conforms_to_its_openapi_document(
     case: schemathesis.Case[Any], app: FastAPI, caller: Caller
 ) -> None:
-    """Every operation, as a real member: no server error, every answer as documented, and every
-    request the document calls valid is taken (or refused only for what the document cannot
-    know: a missing or revoked token, an id nobody has, a state that conflicts, fair use)."""
+    """Every operation, as a real member: no server error, every answer as documented, every
+    request the document calls invalid refused, and every request it calls valid taken (or
+    refused only for what the document cannot know: a missing or revoked token, an id nobody
+    has, a state that conflicts, fair use)."""
     positive = (
         case.meta is None or case.meta.generation.mode == schemathesis.GenerationMode.POSITIVE
     )
@@ -396,6 +401,7 @@ def test_the_api_conforms_to_its_openapi_document(
             status_code_conformance,
             content_type_conformance,
             response_schema_conformance,
+            negative_data_rejection,
         ],
     )
     if positive:

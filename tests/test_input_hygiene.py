@@ -7,7 +7,7 @@ import asyncio
 import base64
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -308,7 +308,7 @@ async def _post_100_megabytes(app: FastAPI, *, declared_length: bool) -> tuple[i
         received += len(chunk)
         return {"type": "http.request", "body": chunk, "more_body": received < total}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start":
             started.append(message)
 

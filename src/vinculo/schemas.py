@@ -134,7 +134,8 @@ class Input(BaseModel):
     def _document_field(cls, name: str, field: dict[str, Any]) -> None:
         for branch in field.get("anyOf", [field]):
             if branch.get("type") == "string" and not {"pattern", "enum", "format"} & set(branch):
-                branch["pattern"] = _SOME_TEXT if branch.get("minLength", 0) else _NO_NUL
+                # A required text (minLength 1) is taken stripped: spaces alone are empty.
+                branch["pattern"] = _SOME_TEXT if branch.get("minLength") == 1 else _NO_NUL
 
 
 class Patch(Input):
