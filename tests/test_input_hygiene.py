@@ -314,3 +314,21 @@ async def _post_100_megabytes(app: FastAPI, *, declared_length: bool) -> tuple[i
 
     await app(scope, receive, send)
     return received, started[0]
+
+
+def test_a_day_that_does_not_exist_is_refused(client: TestClient) -> None:
+    (ana,) = people(client, "Ana")
+    for day in ("2020-02-31", "2019-02-29", "2019-04-31"):
+        refused = client.post(
+            f"{ME}/positions",
+            json={"organization": "Acme", "title": "CTO", "start": day},
+            headers=ana.headers,
+        )
+        assert fields_of(problem_of(refused, 422, slug="invalid-input")) == ["start"], day
+    taken = client.post(
+        f"{ME}/positions",
+        json={"organization": "Acme", "title": "CTO", "start": "2020-02-29"},
+        headers=ana.headers,
+    )
+    assert taken.status_code == 201
+    assert taken.json()["start"] == "2020-02"

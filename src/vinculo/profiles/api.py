@@ -39,7 +39,8 @@ def search_members(
         str,
         Query(
             max_length=200,
-            pattern=r"^[^\x00]*$",
+            # Documented only: the service refuses a NUL with its own message.
+            json_schema_extra={"pattern": "^[^\\u0000]*$"},
             description="Words of a name, headline, organization or school.",
         ),
     ] = "",
