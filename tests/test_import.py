@@ -226,3 +226,56 @@ def test_the_import_tells_its_progress_step_by_step(database: Database, tmp_path
     assert lines[2].startswith("\rwriting connections")
     assert lines[2].endswith("100%  4/4")  # redrawn in place over the 25% line
     assert lines[-1] == ""
+
+
+def test_files_that_are_not_clean_text_are_named_by_file_line_and_field(
+    database_url: str, database: Database, tmp_path: Path
+) -> None:
+    """Bytes that are not UTF-8, a UTF-16 file, a field of 200 KiB, a NUL character, a day that
+    does not exist and a name that reverses itself: each named, no traceback, nothing written."""
+    members = tmp_path / "members.csv"
+    members.write_bytes(
+        b"external_id,name,email,headline,location,sector\n"
+        b"ana,Ana Ruiz,,,,\n"
+        b"beto,B\xffeto Gil,,,,\n"
+        b"carla,Carla,,," + b"x" * (200 * 1024) + b",\n"
+        b"dani,Dani,,,,Tecnolog\x00ia\n"
+        b"eva,Eva \xe2\x80\xaeziuR,,,,\n"
+    )
+    positions = tmp_path / "positions.csv"
+    positions.write_text(
+        "external_id,organization,title,start,end\nana,Acme,Ingeniera,2019,\n", encoding="utf-16"
+    )
+    education = _write(
+        tmp_path,
+        "education.csv",
+        """
+external_id,school,degree,start,end
+ana,Universidad de Sevilla,Grado,2020-02-31,
+ana,Universidad de Sevilla,Grado,2020-02-29,2021-13-01
+""",
+    )
+    result = vinculo(
+        "import",
+        "--members",
+        str(members),
+        "--positions",
+        str(positions),
+        "--education",
+        str(education),
+        database_url=database_url,
+    )
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr
+    for problem in [
+        "members.csv:3: name is not valid UTF-8 text",
+        "members.csv:4: location is too long (204800 characters)",
+        "members.csv:5: sector contains a NUL character",
+        "members.csv:6: name has a control or invisible formatting character",
+        "positions.csv:1: the file is UTF-16 (or another encoding): save it as UTF-8",
+        "education.csv:2: start '2020-02-31' is not YYYY or YYYY-MM-DD",
+        "education.csv:3: end '2021-13-01' is not YYYY or YYYY-MM-DD",
+    ]:
+        assert problem in result.stderr, result.stderr
+    assert "Nothing was imported." in result.stderr
+    assert _counts(database) == (0, 0, 0, 0, 0, 0)

@@ -28,6 +28,7 @@ from vinculo.privacy import pages as privacy_pages
 from vinculo.process import ProcessServices
 from vinculo.profiles import api as profiles_api
 from vinculo.profiles import pages as profiles_pages
+from vinculo.schemas import exact_bounds
 from vinculo.security import api as security_api
 from vinculo.security import pages as security_pages
 from vinculo.settings import Settings, get_settings
@@ -80,6 +81,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         redoc_url=None,
         lifespan=lifespan,
     )
+    build_openapi = app.openapi
+    app.openapi = lambda: exact_bounds(build_openapi())  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.database = database
 
@@ -135,7 +138,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         render=render_error,
     )
     app.add_middleware(Deadline, seconds=settings.request_deadline, render=render_error)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     return app
 
 

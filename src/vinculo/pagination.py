@@ -15,6 +15,8 @@ from vinculo.errors import N_, InvalidInput
 T = TypeVar("T")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# Ours are a few short values; a much longer one is not ours, and is not decoded.
+CURSOR_MAX = 8192
 
 Key = tuple[str | int, ...]
 
@@ -32,11 +34,12 @@ def encode_cursor(key: Key) -> str:
 
 def decode_cursor(cursor: str, *, shape: tuple[type, ...]) -> Key:
     """The sort key a cursor carries; a cursor that is not one of ours is invalid input."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
-    except (binascii.Error, ValueError):
-        values = None
+    values = None
+    if len(cursor) <= CURSOR_MAX:
+        try:
+            values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        except (binascii.Error, ValueError, RecursionError):
+            values = None
     if (
         not isinstance(values, list)
         or len(values) != len(shape)
@@ -52,7 +55,19 @@ def _fits(value: object, kind: type) -> bool:
         return False
     if isinstance(value, int):
         return -ID_MAX - 1 <= value <= ID_MAX
-    return not (isinstance(value, str) and "\x00" in value)
+    return not isinstance(value, str) or _storable(value)
+
+
+def _storable(text: str) -> bool:
+    """Whether a database can compare with this text: no NUL, and no lone surrogate (JSON may
+    carry one, UTF-8 cannot)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def cut_page(rows: Sequence[T], *, limit: int, key: Callable[[T], Key]) -> Page[T]:

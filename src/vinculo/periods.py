@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
 
 from vinculo.errors import N_
@@ -30,8 +31,8 @@ class YearMonth:
             raise ValueError(N_("Use a year between 1900 and 2100."))
         if month is not None and not 1 <= month <= 12:
             raise ValueError(N_("Use a month between 01 and 12."))
-        if day is not None and not 1 <= day <= 31:
-            raise ValueError(N_("Use a year, or a year and month: 2019 or 2019-03."))
+        if day is not None and (month is None or not 1 <= day <= monthrange(year, month)[1]):
+            raise ValueError(N_("That day does not exist."))
         return cls(year=year, month=month)
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@ your sessions and tokens."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
@@ -33,7 +33,11 @@ from vinculo.web.deps import ApiCallerDep, DbSession
 router = APIRouter(prefix="/auth", tags=["identity"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+# Registering and logging in need no token: the document says a token is optional there.
+NO_TOKEN: dict[str, Any] = {"security": [{}]}
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, openapi_extra=NO_TOKEN)
 def register(body: Registration, request: Request, db: DbSession) -> MyProfile:
     """Create a member account. 409 when the email is taken; 422 naming `password` when the
     password is easy to guess (in the language of `locale` or Accept-Language)."""
@@ -44,7 +48,7 @@ def register(body: Registration, request: Request, db: DbSession) -> MyProfile:
     return MyProfile.of_own(profiles.view_profile(db, viewer=member, member_id=member.id))
 
 
-@router.post("/token")
+@router.post("/token", openapi_extra=NO_TOKEN)
 def issue_token(body: TokenRequest, request: Request, db: DbSession) -> AccessToken:
     """Exchange an email and a password for a bearer token. The same 401 for an unknown email and
     a wrong password; 429 with Retry-After after too many failures. The token ends when unused

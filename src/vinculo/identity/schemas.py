@@ -6,18 +6,19 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from vinculo.errors import N_
 from vinculo.identity.models import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 from vinculo.identity.service import SessionKind, SessionView
 from vinculo.pagination import Page
-from vinculo.schemas import Input, Output
+from vinculo.schemas import Input, LineText, Output
 
 
 def _valid_email(value: str) -> str:
     try:
-        checked = validate_email(value, check_deliverability=False)
+        # Addresses under .test (RFC 2606) are fine too: a community may try Vínculo with them.
+        checked = validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError:
         raise ValueError(N_("Enter a valid email address.")) from None
     return checked.normalized.lower()
@@ -27,13 +28,12 @@ Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=EMAIL_MAX),
     AfterValidator(_valid_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": EMAIL_MAX}),
 ]
 NewPassword = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 # A password being checked is only bounded, so that a long one cannot make the hashing slow.
 GivenPassword = Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX)]
-PersonName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)
-]
+PersonName = Annotated[str, LineText(NAME_MAX, required=True)]
 Locale = Literal["es", "en"]
 
 

@@ -118,7 +118,11 @@ def invite_form(member_id: PathId, page: MemberPage, note: str = "") -> Response
 
 @router.post("/members/{member_id}/invite")
 def invite(member_id: PathId, page: MemberPage, fields: FormFields) -> Response:
-    form = {"to": str(member_id), "note": fields.get("note", ""), "email": fields.get("email", "")}
+    form: dict[str, str | int] = {
+        "to": member_id,
+        "note": fields.get("note", ""),
+        "email": fields.get("email", ""),
+    }
     invitation, errors = parse_form(
         InvitationIn, form, gettext=page.gettext, blank_is_null=("email",)
     )

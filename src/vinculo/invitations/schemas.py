@@ -7,17 +7,16 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from vinculo.db import ID_MAX
 from vinculo.identity.models import EMAIL_MAX
 from vinculo.invitations.links import Link
 from vinculo.invitations.models import NOTE_MAX, InvitationStatus
 from vinculo.invitations.service import InvitationView
 from vinculo.network.schemas import MemberSummary
-from vinculo.schemas import Input, Output
+from vinculo.schemas import BodyId, Input, Output
 
 
 class InvitationIn(Input):
-    to: int = Field(ge=1, le=ID_MAX, description="The id of the member to invite.")
+    to: BodyId = Field(description="The id of the member to invite.")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX)] = Field(
         default="", description="Why you want to connect; strongly encouraged."
     )

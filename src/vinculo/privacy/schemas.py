@@ -6,16 +6,15 @@ from datetime import datetime
 
 from pydantic import Field
 
-from vinculo.db import ID_MAX
 from vinculo.network.degrees import MemberView
 from vinculo.network.schemas import MemberSummary
 from vinculo.privacy.models import ConnectionsVisibleTo, InvitePolicy
 from vinculo.privacy.service import BlockedMember
-from vinculo.schemas import Input, Output, Patch
+from vinculo.schemas import BodyId, Input, Output, Patch
 
 
 class BlockIn(Input):
-    member: int = Field(ge=1, le=ID_MAX, description="The id of the member to block.")
+    member: BodyId = Field(description="The id of the member to block.")
 
 
 class BlockedOut(Output):

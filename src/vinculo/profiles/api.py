@@ -36,7 +36,13 @@ def search_members(
     me: ApiMember,
     db: DbSession,
     q: Annotated[
-        str, Query(max_length=200, description="Words of a name, headline, organization or school.")
+        str,
+        Query(
+            max_length=200,
+            # Documented only: the service refuses a NUL with its own message.
+            json_schema_extra={"pattern": "^[^\\u0000]*$"},
+            description="Words of a name, headline, organization or school.",
+        ),
     ] = "",
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,

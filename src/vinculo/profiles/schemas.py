@@ -19,7 +19,7 @@ from vinculo.network.schemas import MemberSummary
 from vinculo.periods import YearMonth
 from vinculo.profiles.models import DEGREE_MAX, ORGANIZATION_NAME_MAX, SCHOOL_NAME_MAX, TITLE_MAX
 from vinculo.profiles.service import ProfileView
-from vinculo.schemas import Input, Output, Patch
+from vinculo.schemas import Input, LineText, Output, Patch
 
 
 def _year_month(value: Any) -> YearMonth:
@@ -37,7 +37,12 @@ YearMonthText = Annotated[
     PlainValidator(_year_month),
     PlainSerializer(str, return_type=str),
     WithJsonSchema(
-        {"type": "string", "pattern": r"^\d{4}(-\d{2}){0,2}$", "examples": ["2019", "2019-03"]}
+        {
+            "type": "string",
+            # A year from 1900 to 2100, a month, and a day any month has.
+            "pattern": r"^(19\d\d|20\d\d|2100)(-(0[1-9]|1[0-2])(-(0[1-9]|1\d|2[0-8]))?)?$",
+            "examples": ["2019", "2019-03"],
+        }
     ),
 ]
 
@@ -53,9 +58,9 @@ class ProfileUpdate(Patch):
     nullable = frozenset({"locale"})
 
     name: PersonName | None = None
-    headline: Annotated[str, _text(HEADLINE_MAX)] | None = None
-    location: Annotated[str, _text(LOCATION_MAX)] | None = None
-    sector: Annotated[str, _text(SECTOR_MAX)] | None = None
+    headline: Annotated[str, LineText(HEADLINE_MAX)] | None = None
+    location: Annotated[str, LineText(LOCATION_MAX)] | None = None
+    sector: Annotated[str, LineText(SECTOR_MAX)] | None = None
     about: Annotated[str, _text(ABOUT_MAX)] | None = None
     locale: Locale | None = None
 
@@ -68,29 +73,29 @@ class CareerEntryIn(Input):
 
 
 class PositionIn(CareerEntryIn):
-    organization: Annotated[str, _text(ORGANIZATION_NAME_MAX, min_length=1)]
-    title: Annotated[str, _text(TITLE_MAX, min_length=1)]
+    organization: Annotated[str, LineText(ORGANIZATION_NAME_MAX, required=True)]
+    title: Annotated[str, LineText(TITLE_MAX, required=True)]
 
 
 class PositionUpdate(Patch):
     nullable = frozenset({"end"})
 
-    organization: Annotated[str, _text(ORGANIZATION_NAME_MAX, min_length=1)] | None = None
-    title: Annotated[str, _text(TITLE_MAX, min_length=1)] | None = None
+    organization: Annotated[str, LineText(ORGANIZATION_NAME_MAX, required=True)] | None = None
+    title: Annotated[str, LineText(TITLE_MAX, required=True)] | None = None
     start: YearMonthText | None = None
     end: YearMonthText | None = Field(default=None, description="null makes it current.")
 
 
 class EducationIn(CareerEntryIn):
-    school: Annotated[str, _text(SCHOOL_NAME_MAX, min_length=1)]
-    degree: Annotated[str, _text(DEGREE_MAX)] = ""
+    school: Annotated[str, LineText(SCHOOL_NAME_MAX, required=True)]
+    degree: Annotated[str, LineText(DEGREE_MAX)] = ""
 
 
 class EducationUpdate(Patch):
     nullable = frozenset({"end"})
 
-    school: Annotated[str, _text(SCHOOL_NAME_MAX, min_length=1)] | None = None
-    degree: Annotated[str, _text(DEGREE_MAX)] | None = None
+    school: Annotated[str, LineText(SCHOOL_NAME_MAX, required=True)] | None = None
+    degree: Annotated[str, LineText(DEGREE_MAX)] | None = None
     start: YearMonthText | None = None
     end: YearMonthText | None = None
 

@@ -37,7 +37,7 @@ FormFields = Annotated[dict[str, str], Depends(_form_fields)]
 
 def parse_form(
     model: type[M],
-    fields: Mapping[str, str],
+    fields: Mapping[str, str | int],
     *,
     gettext: Callable[[str], str],
     blank_is_null: Iterable[str] = (),
@@ -48,7 +48,9 @@ def parse_form(
     Empty fields named in `blank_is_null` mean "none" (an end date left empty: still current)."""
     keep = set(only) if only is not None else None
     data: dict[str, Any] = {
-        key: (None if key in blank_is_null and not value.strip() else value)
+        key: (
+            None if key in blank_is_null and isinstance(value, str) and not value.strip() else value
+        )
         for key, value in fields.items()
         if keep is None or key in keep
     }

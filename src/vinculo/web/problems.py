@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
 
 from vinculo.errors import N_, FieldError, Unavailable, VinculoError, problem_type
 from vinculo.i18n import LOCALES, SOURCE_LOCALE, choose_locale, negotiate, translations
@@ -35,6 +36,8 @@ HTTP_PROBLEMS: dict[int, tuple[str, str]] = {
     500: ("server-error", N_("Something went wrong")),
 }
 
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 # What the database raises when it is down, stalled, out of connections or busy past a timeout:
 # the request changed nothing and may be sent again.
@@ -189,14 +192,27 @@ def _field_error(error: dict[str, Any]) -> FieldError:
 async def _on_http_error(request: Request, error: HTTPException) -> Response:
     slug, title = HTTP_PROBLEMS.get(error.status_code, ("http-error", N_("Error")))
     detail = error.detail if isinstance(error.detail, str) else title
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers.update(_allow_header(request))
     return problem_response(
-        request,
-        status=error.status_code,
-        slug=slug,
-        title=title,
-        detail=detail,
-        headers=dict(error.headers or {}),
+        request, status=error.status_code, slug=slug, title=title, detail=detail, headers=headers
     )
+
+
+def _allow_header(request: Request) -> dict[str, str]:
+    """Every method the path answers: the router names only those of the first route it found
+    for the path (`/login` is two routes, GET and POST). A mounted app (the static files) names
+    its own."""
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    allowed = [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+    return {"Allow": ", ".join(allowed)} if allowed else {}
 
 
 async def _on_unexpected_error(request: Request, error: Exception) -> Response:

@@ -34,16 +34,25 @@ SECURITY_HEADERS = [
 ]
 
 
-class SecurityHeaders:
-    """Adds the security headers to every response, pages and API alike."""
+# Browsers remember for a year to come back only over https, on every subdomain too.
+STRICT_TRANSPORT_SECURITY = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+NO_STORE = (b"cache-control", b"no-store")
+STATIC_PREFIX = "/static/"
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """Adds the security headers to every response, pages and API alike; in production the
+    transport security one as well (production is served over https)."""
+
+    def __init__(self, app: ASGIApp, *, production: bool = False) -> None:
         self.app = app
+        self.always = [*SECURITY_HEADERS, *([STRICT_TRANSPORT_SECURITY] if production else [])]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        added = [*self.always, *([NO_STORE] if _may_be_private(scope) else [])]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -51,11 +60,28 @@ class SecurityHeaders:
                 message.setdefault("headers", [])
                 message["headers"] = [
                     *message["headers"],
-                    *((name, value) for name, value in SECURITY_HEADERS if name not in present),
+                    *((name, value) for name, value in added if name not in present),
                 ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _may_be_private(scope: Scope) -> bool:
+    """Whether the answer may carry someone's private data, so that no cache (a shared one, or
+    the browser's on a shared computer) keeps it: every API answer, and every answer to a
+    signed-in request; never the static files, which are the same for everybody."""
+    path: str = scope["path"]
+    if path.startswith(STATIC_PREFIX):
+        return False
+    if path.startswith("/api/"):
+        return True
+    for name, value in scope["headers"]:
+        if name == b"authorization" or (
+            name == b"cookie" and SESSION_COOKIE.encode() + b"=" in value
+        ):
+            return True
+    return False
 
 
 def new_csrf_seed() -> str:
