@@ -234,3 +234,21 @@ def test_operators_read_the_log_with_the_command(
     )
     assert unknown.returncode == 1
     assert "No member" in unknown.stderr
+
+
+def test_registering_through_the_page_is_the_first_login(client: TestClient) -> None:
+    form = client.get("/register")
+    joined = client.post(
+        "/register",
+        data={
+            "csrf_token": csrf_token_of(form.text),
+            "name": "Nora Vidal",
+            "email": new_email(),
+            "password": PASSWORD,
+        },
+        follow_redirects=False,
+    )
+    assert joined.status_code == 303, joined.text
+    text = client.get("/settings/security-log").text
+    assert text.count("Logged in") == 1
+    assert "web #" in text

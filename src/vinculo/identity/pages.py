@@ -55,9 +55,7 @@ def register(page: AnyPage, fields: FormFields) -> Response:
             )
         )
         if not isinstance(member, VinculoError):
-            token = service.open_session(
-                page.db, member=member, kind="web", client=_client(page.request)
-            )
+            token = service.first_session(page.db, member=member, client=_client(page.request))
             _start_session(page, token)
             return page.redirect("/profile/edit?welcome=1")
         errors = errors_of(member, gettext=page.gettext)
@@ -264,9 +262,7 @@ def log_in_with_code(page: AnyPage, request: Request, fields: FormFields) -> Res
                 page.db,
                 pending_sign_in=pending,
                 code=confirmation.code,
-                client=service.Client(
-                    client_address(request), request.headers.get("user-agent", "")
-                ),
+                client=_client(request),
                 kind="web",
             )
         )

@@ -181,6 +181,20 @@ def _signed_in(
     forgotten, its dead sessions cleared, a new session opened and logged."""
     repository.clear_login_failures(db, email=member.email)
     repository.delete_dead_sessions(db, member_id=member.id, idle_since=_idle_since(now), now=now)
+    opened = _logged_session(
+        db, member=member, kind=kind, client=client, lifetime_days=lifetime_days
+    )
+    return LoggedIn(member=member, token=opened.token, expires_at=opened.expires_at)
+
+
+def first_session(db: Session, *, member: Member, client: Client) -> str:
+    """The page session a member starts with on registering, logged as their first login."""
+    return _logged_session(db, member=member, kind="web", client=client, lifetime_days=None).token
+
+
+def _logged_session(
+    db: Session, *, member: Member, kind: SessionKind, client: Client, lifetime_days: int | None
+) -> OpenedSession:
     opened = _open_session(db, member=member, kind=kind, client=client, lifetime_days=lifetime_days)
     record_security_event(
         db,
@@ -189,7 +203,7 @@ def _signed_in(
         detail=_session_detail(kind, opened.session_id),
         client_address=client.address,
     )
-    return LoggedIn(member=member, token=opened.token, expires_at=opened.expires_at)
+    return opened
 
 
 @dataclass(frozen=True)
