@@ -172,7 +172,8 @@ def test_the_sessions_page_lists_them_and_ends_one_or_this_one(
 
     page = client.get("/settings/sessions", headers={"User-Agent": "Firefox de Ana"})
     assert page.status_code == 200
-    assert page.text.count('action="/settings/sessions/') == 3
+    assert page.text.count('/revoke"') == 3
+    assert 'action="/settings/sessions/end-others"' in page.text
     assert "This session" in page.text
     assert "API token" in page.text
     assert "/settings/sessions" in client.get("/settings").text
@@ -227,3 +228,57 @@ def test_the_sessions_page_speaks_spanish(client: TestClient) -> None:
     assert page.status_code == 200
     assert "Sesiones y tokens" in page.text
     assert "Esta sesión" in page.text
+
+
+def test_every_other_session_and_token_is_ended_at_once(
+    client: TestClient, other_client: TestClient
+) -> None:
+    email = new_email()
+    register(client, email=email)
+    first, second, third = (bearer(token_for(client, email)) for _ in range(3))
+    log_in_page(other_client, email)
+    stranger_email = new_email()
+    register(client, email=stranger_email)
+    stranger = bearer(token_for(client, stranger_email))
+
+    assert client.delete(SESSIONS, headers=second).status_code == 204
+    assert [item["current"] for item in _sessions(client, second)] == [True]
+    for ended in (first, third):
+        problem_of(client.get(ME, headers=ended), 401, slug="not-authenticated")
+    assert other_client.get("/settings", follow_redirects=False).status_code == 303
+    assert client.get(ME, headers=stranger).status_code == 200  # another member's live on
+    log = client.get("/api/v1/members/me/security-events", headers=second).json()["items"]
+    assert log[0]["kind"] == "session_revoked"
+    assert log[0]["detail"] == "every other (3)"
+    # With nothing else to end, nothing is ended and nothing logged.
+    assert client.delete(SESSIONS, headers=second).status_code == 204
+    again = client.get("/api/v1/members/me/security-events", headers=second).json()["items"]
+    assert len(again) == len(log)
+
+
+def test_the_pages_offer_to_end_the_others_after_two_factor_changes(
+    client: TestClient, other_client: TestClient
+) -> None:
+    email = new_email()
+    register(client, email=email)
+    log_in_page(client, email)
+    log_in_page(other_client, email)
+    token = bearer(token_for(client, email))
+
+    page = client.get("/settings/sessions")
+    ended = client.post(
+        "/settings/sessions/end-others",
+        data={"csrf_token": csrf_token_of(page.text)},
+        follow_redirects=False,
+    )
+    assert ended.status_code == 303
+    assert ended.headers["location"] == "/settings/sessions?done=others"
+    assert "Every other session and token is ended." in client.get(ended.headers["location"]).text
+    assert other_client.get("/settings", follow_redirects=False).status_code == 303
+    problem_of(client.get(ME, headers=token), 401, slug="not-authenticated")
+    assert client.get("/settings", follow_redirects=False).status_code == 200
+
+    # Turning two-factor sign-in off leads to the same offer.
+    offer = 'action="/settings/sessions/end-others"'
+    assert offer not in client.get("/settings").text
+    assert offer in client.get("/settings", params={"saved": "two-factor-off"}).text

@@ -298,6 +298,7 @@ def test_pages_set_it_up_and_the_login_asks_for_the_code(
     )
     assert confirmed.status_code == 200, confirmed.text
     codes = re.findall(r"<code>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</code>", confirmed.text)
+    assert 'action="/settings/sessions/end-others"' in confirmed.text  # the offer to end others
     assert len(codes) == 10
     on = client.get("/settings/two-factor").text
     assert secret not in on

@@ -97,6 +97,19 @@ def list_sessions(
     )
 
 
+@router.delete("/sessions", status_code=status.HTTP_204_NO_CONTENT)
+def end_other_sessions(caller: ApiCallerDep, request: Request, db: DbSession) -> Response:
+    """End every session and token of yours but this request's: after a password or two-factor
+    change, or whenever a session in the list is not one you recognise."""
+    service.end_other_sessions(
+        db,
+        member=caller.member,
+        current_id=caller.session_id,
+        client_address=client_address(request),
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_session(
     session_id: PathId, caller: ApiCallerDep, request: Request, db: DbSession

@@ -181,6 +181,19 @@ def sessions_page(page: MemberPage, cursor: str | None = None) -> Response:
     )
 
 
+@router.post("/settings/sessions/end-others")
+def end_other_sessions(page: MemberPage) -> Response:
+    """End every session and token but this browser's."""
+    if page.session_id is not None:
+        service.end_other_sessions(
+            page.db,
+            member=page.member,
+            current_id=page.session_id,
+            client_address=client_address(page.request),
+        )
+    return page.redirect("/settings/sessions?done=others")
+
+
 @router.post("/settings/sessions/{session_id}/revoke")
 def revoke_session(session_id: PathId, page: MemberPage) -> Response:
     """End a session or token; ending this browser's own logs it out."""

@@ -139,11 +139,13 @@ def live_sessions(
     return db.scalars(statement).all()
 
 
-def delete_other_sessions(db: Session, *, member_id: int, keep_id: int | None) -> None:
+def delete_other_sessions(db: Session, *, member_id: int, keep_id: int | None) -> int:
+    """End every session and token of a member but `keep_id`; how many ended."""
     statement = delete(AuthSession).where(AuthSession.member_id == member_id)
     if keep_id is not None:
         statement = statement.where(AuthSession.id != keep_id)
-    db.execute(statement)
+    result = db.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def delete_dead_sessions(

@@ -325,6 +325,23 @@ def revoke_session(
     )
 
 
+def end_other_sessions(
+    db: Session, *, member: Member, current_id: int, client_address: str = ""
+) -> int:
+    """End every session and token of the member but the one asking (after a factor changed, or
+    on a doubt); how many ended. Logged when any did."""
+    ended = repository.delete_other_sessions(db, member_id=member.id, keep_id=current_id)
+    if ended:
+        record_security_event(
+            db,
+            member_id=member.id,
+            kind="session_revoked",
+            detail=f"every other ({ended})",
+            client_address=client_address,
+        )
+    return ended
+
+
 def change_password(
     db: Session,
     *,
