@@ -252,3 +252,34 @@ def test_registering_through_the_page_is_the_first_login(client: TestClient) -> 
     text = client.get("/settings/security-log").text
     assert text.count("Logged in") == 1
     assert "web #" in text
+
+
+def test_operators_end_one_members_sessions_or_everyones(
+    client: TestClient, database_url: str
+) -> None:
+    ana, beto = people(client, "Ana Ruiz", "Beto Gil")
+    second = bearer(token_for(client, ana.email))
+    me = "/api/v1/members/me"
+
+    refused = vinculo("end-sessions", database_url=database_url, check=False)
+    assert refused.returncode == 2
+    unknown = vinculo(
+        "end-sessions", "--member", "nobody@example.org", database_url=database_url, check=False
+    )
+    assert unknown.returncode == 1
+    assert "nobody@example.org" in unknown.stderr
+
+    ended = vinculo("end-sessions", "--member", ana.email.upper(), database_url=database_url)
+    assert ended.stdout.strip() == "Ended 2 sessions and tokens."
+    for headers in (ana.headers, second):
+        assert client.get(me, headers=headers).status_code == 401
+    assert client.get(me, headers=beto.headers).status_code == 200
+
+    again = bearer(token_for(client, ana.email))
+    log = _events(client, again)
+    assert (log[1]["kind"], log[1]["detail"]) == ("session_revoked", "by an operator (2)")
+
+    everyone = vinculo("end-sessions", "--everyone", database_url=database_url)
+    assert everyone.stdout.strip() == "Ended 2 sessions and tokens."
+    for headers in (again, beto.headers):
+        assert client.get(me, headers=headers).status_code == 401

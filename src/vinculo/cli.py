@@ -317,6 +317,38 @@ def demo(
     typer.echo("(every demo member has that password: see the community from anyone's eyes).")
 
 
+@app.command("end-sessions")
+def end_sessions(
+    member: Annotated[
+        str | None, typer.Option(help="End this member's sessions and tokens (their email).")
+    ] = None,
+    everyone: Annotated[
+        bool, typer.Option("--everyone", help="End every member's sessions and tokens.")
+    ] = False,
+) -> None:
+    """End sessions and API tokens at once, for an account taken over or after a leak: one
+    member's (--member) or everyone's (--everyone). They log in again; their logs say so."""
+    from vinculo.identity import repository as members
+    from vinculo.identity.service import end_sessions_of
+
+    if (member is None) == (not everyone):
+        typer.echo("Give either --member EMAIL or --everyone.", err=True)
+        raise typer.Exit(code=2)
+    database = _database()
+    try:
+        with database.unit_of_work() as db:
+            found = None
+            if member is not None:
+                found = members.member_by_email(db, member.strip().lower())
+                if found is None:
+                    typer.echo(f"No member has the email {member!r}.", err=True)
+                    raise typer.Exit(code=1)
+            ended = end_sessions_of(db, member=found)
+    finally:
+        database.dispose()
+    typer.echo(f"Ended {ended} sessions and tokens.")
+
+
 @app.command("security-events")
 def security_events(
     member: Annotated[

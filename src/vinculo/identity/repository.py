@@ -148,6 +148,18 @@ def delete_other_sessions(db: Session, *, member_id: int, keep_id: int | None) -
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def delete_sessions_of(db: Session, *, member_id: int | None) -> dict[int, int]:
+    """End every session and token of a member, or of everyone; how many each member had."""
+    counted = select(AuthSession.member_id, func.count()).group_by(AuthSession.member_id)
+    ending = delete(AuthSession)
+    if member_id is not None:
+        counted = counted.where(AuthSession.member_id == member_id)
+        ending = ending.where(AuthSession.member_id == member_id)
+    found = {int(owner): int(count) for owner, count in db.execute(counted)}
+    db.execute(ending)
+    return found
+
+
 def delete_dead_sessions(
     db: Session, *, member_id: int, idle_since: datetime, now: datetime
 ) -> None:

@@ -342,6 +342,17 @@ def end_other_sessions(
     return ended
 
 
+def end_sessions_of(db: Session, *, member: Member | None) -> int:
+    """An operator's command: end every session and token of one member, or of everyone
+    (`member=None`), who must log in again; how many ended. Each member's log says so."""
+    ended = repository.delete_sessions_of(db, member_id=member.id if member else None)
+    for member_id, count in ended.items():
+        record_security_event(
+            db, member_id=member_id, kind="session_revoked", detail=f"by an operator ({count})"
+        )
+    return sum(ended.values())
+
+
 def change_password(
     db: Session,
     *,
