@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import suppress
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +154,10 @@ class NetworkIndex:
     def stop(self) -> None:
         self._stopped.set()
         if self._follower is not None:
+            if not self.database.is_sqlite:
+                # The listener waits for a notification: send one rather than wait for its timeout.
+                with suppress(Exception), self.database.unit_of_work() as db:
+                    repository.wake_listeners(db)
             self._follower.join(timeout=10)
 
     def _poll(self, poll_seconds: float) -> None:

@@ -437,3 +437,9 @@ def _parse_groups(rows: list[Any]) -> tuple[IdArray, IdArray]:
         raise RuntimeError("the connections' COPY rows are not in the expected layout")
     highs = np.frombuffer(b"".join([row[_ROW_HEAD:] for row in rows]), dtype=">i8")
     return np.repeat(head["low"].astype(np.int64), head["packed_size"] // 8), highs.astype(np.int64)
+
+
+def wake_listeners(db: Session) -> None:
+    """Wake every process listening for connection changes (PostgreSQL), as a change would: a
+    stopping listener then sees at once that it is to stop."""
+    db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
