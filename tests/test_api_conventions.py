@@ -376,7 +376,7 @@ def _valid_request_taken(case: schemathesis.Case[Any], response: Any) -> None:
 
 @generated.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
