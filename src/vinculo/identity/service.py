@@ -133,16 +133,10 @@ def log_in(
     password, in about the same time, and a 429 once an account or an address failed too often.
     A member with two-factor sign-in on also gives a `code` (see `_check_second_factor`). Each
     login, failed login and lockout of a known account goes to its security log."""
-    settings = get_settings()
-    now = clock.now()
     email = email.strip().lower()
-    window_start = now - timedelta(minutes=settings.login_window_minutes)
     if lifetime_days is not None:
         _check_lifetime(kind, lifetime_days)
-    repository.serialize_logins(db, email=email)
-    _refuse_when_throttled(
-        db, email=email, client_address=client_address, window_start=window_start
-    )
+    now = _refuse_when_throttled_now(db, email=email, client_address=client_address)
 
     member = repository.member_by_email(db, email)
     if member is None:
