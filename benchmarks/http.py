@@ -494,7 +494,8 @@ def count_round_trips(engines: Sequence[Engine], request: Callable[[], object]) 
 
 
 def driver(conn: Connection) -> psycopg.Connection[object]:
-    return cast("psycopg.Connection[object]", conn.connection.dbapi_connection)
+    """psycopg's own connection (an async one for requests: it has the same two attributes)."""
+    return cast("psycopg.Connection[object]", conn.connection.driver_connection)
 
 
 def in_transaction(conn: Connection) -> bool:
@@ -520,6 +521,18 @@ def round_trips_of(
     return trips
 
 
+def serving_engines(client: TestClient, database: Database) -> tuple[Engine, ...]:
+    """The engines the client's requests use (on PostgreSQL, those of the database's twin on the
+    client's event loop: `Database.for_requests`), and the process's own."""
+
+    async def twin() -> Database:
+        return database.for_requests()
+
+    assert client.portal is not None
+    serving = client.portal.call(twin)
+    return tuple({database.engine, database.reader, serving.engine, serving.reader})
+
+
 def prepare_in_process(url: str, c: Community) -> dict[str, float]:
     """Before the servers start, in this process: the holders' tokens and a page session, the
     invitations every holder has waiting, then the round trips of one request of each endpoint
@@ -527,6 +540,7 @@ def prepare_in_process(url: str, c: Community) -> dict[str, float]:
     round_trips: dict[str, float] = {}
     database = Database(url)
     with TestClient(create_app(get_settings(), database=database)) as client:
+        engines = serving_engines(client, database)
         for member in c.holders:
             c.tokens[member] = log_in(client, c.emails[member])
         c.sessions = [log_in_page(client, c.emails[c.holders[0]])]
@@ -535,14 +549,14 @@ def prepare_in_process(url: str, c: Community) -> dict[str, float]:
         for endpoint in [*READ_ENDPOINTS, *PAGE_ENDPOINTS]:
             round_trips[endpoint.name] = round_trips_of(
                 client,
-                (database.engine, database.reader),
+                engines,
                 endpoint.request(c, 0),
                 endpoint.request(c, 1),
             )
         invites = [invitation(c, *pair) for pair in c.strangers(c.holders, c.members, 2)]
-        round_trips[INVITE] = round_trips_of(client, (database.engine, database.reader), *invites)
+        round_trips[INVITE] = round_trips_of(client, engines, *invites)
         accepts = [acceptance(c, *pending) for pending in c.waiting[:2]]
-        accepting = round_trips_of(client, (database.engine, database.reader), *accepts)
+        accepting = round_trips_of(client, engines, *accepts)
         c.waiting = c.waiting[2:]
     mix = [*(round_trips[read.name] for read in MIX_ENDPOINTS), round_trips[INVITE], accepting]
     round_trips[MIX] = sum(mix) / len(mix)

@@ -25,6 +25,18 @@ _numbers = itertools.count(1)
 T = TypeVar("T")
 
 
+def serving_database(client: TestClient, database: Database) -> Database:
+    """The database as the requests of `client`'s app use it: on PostgreSQL its twin on the
+    client's event loop (see `Database.for_requests`), whose pool they draw from."""
+
+    async def twin() -> Database:
+        return database.for_requests()
+
+    portal = client.portal
+    assert portal is not None, "the client must be started (used in a `with` block)"
+    return portal.call(twin)
+
+
 def wait_until(
     condition: Callable[[], T],
     *,

@@ -6,6 +6,7 @@ Retry-After, and other members are served meanwhile."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,12 +16,15 @@ import pytest
 import redis
 import sqlalchemy as sa
 from fastapi import FastAPI
+from limits import parse
+from limits.strategies import FixedWindowRateLimiter
 from starlette.testclient import TestClient
 
 from tests.helpers import PASSWORD, bearer, new_email, problem_of, token_for
 from vinculo.app import create_app
 from vinculo.db import Database
 from vinculo.settings import get_settings
+from vinculo.throttling import storage as storage_module
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -156,3 +160,33 @@ def test_with_redis_the_processes_share_the_rate(database: Database) -> None:
             for client in (first, second, first, second, first, second)
         ]
         assert codes == [200, 200, 200, 200, 200, 429]
+
+
+def test_the_in_memory_counters_keep_fixed_windows_and_forget_finished_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The counters behind every request's rate limit: a window counts until it ends, then the
+    next request starts a new one; finished windows are dropped by the minute's sweep; the
+    limiter's answers (allowed, the window's reset) come from them."""
+    now = [1_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    counters = storage_module.MemoryStorage()
+    limiter = FixedWindowRateLimiter(counters)
+    rate = parse("2/second")
+
+    assert limiter.hit(rate, "ana")
+    assert limiter.hit(rate, "ana")
+    assert not limiter.hit(rate, "ana")
+    assert limiter.hit(rate, "beto")  # another client's window
+    assert limiter.get_window_stats(rate, "ana").reset_time == now[0] + 1
+    now[0] += 1.0
+    assert counters.get(rate.key_for("ana")) == 0
+    assert limiter.hit(rate, "ana")  # a new window
+    now[0] += 61.0
+    counters.incr("carla", 10)
+    assert list(counters._windows) == ["carla"]  # ana's and beto's finished windows swept
+    counters.clear("carla")
+    assert counters.get("carla") == 0
+    counters.incr("dora", 10, amount=3)
+    assert counters.reset() == 1
+    assert counters.get("dora") == 0

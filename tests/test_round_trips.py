@@ -18,6 +18,7 @@ from tests.helpers import (
     csrf_token_of,
     new_email,
     register,
+    serving_database,
     token_for,
 )
 from vinculo.db import Database
@@ -115,7 +116,7 @@ PAGES = ["/network", "/notifications", "/network/connections", "/network/second-
 
 
 def _round_trips(database: Database, community: Community, path: str, **headers: str) -> int:
-    with statements(database) as sent:
+    with statements(serving_database(community.client, database)) as sent:
         response = community.client.get(path.format(viewer=community.viewer), headers=headers)
     assert response.status_code == 200, response.text
     return len(sent)

@@ -15,7 +15,13 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from tests.helpers import logged_in_member, member_with_token, problem_of, wait_until
+from tests.helpers import (
+    logged_in_member,
+    member_with_token,
+    problem_of,
+    serving_database,
+    wait_until,
+)
 from vinculo.app import create_app
 from vinculo.db import Database
 from vinculo.errors import VinculoError
@@ -101,8 +107,9 @@ def test_a_request_that_cannot_answer_in_time_is_a_503(database: Database) -> No
             assert 0.9 < waited < 5
             # The request went on waiting for the lock; once it had it, it rolled back rather
             # than commit what nobody waited for.
+            serving = serving_database(client, patient)
             wait_until(
-                lambda: patient.engine.pool.checkedout() == 0,  # type: ignore[attr-defined]
+                lambda: serving.engine.pool.checkedout() == 0,  # type: ignore[attr-defined]
                 what="the abandoned request ends",
             )
             assert _invitations(patient) == 0
@@ -128,12 +135,15 @@ def test_no_free_connection_is_a_503(database: Database) -> None:
         with TestClient(_app(tight)) as client:
             _, headers = member_with_token(client, name="Ana")
             # Both of the readers' connections (one, and one more) are held elsewhere.
-            held = [tight.reader.connect(), tight.reader.connect()]
+            serving = serving_database(client, tight)
+            portal = client.portal
+            assert portal is not None
+            held = [portal.call(serving.run, serving.reader.connect) for _ in range(2)]
             try:
                 problem_of(client.get("/api/v1/members/me", headers=headers), 503)
             finally:
                 for connection in held:
-                    connection.close()
+                    portal.call(serving.run, connection.close)
             assert client.get("/api/v1/members/me", headers=headers).status_code == 200
     finally:
         tight.dispose()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
-from limits.storage import MemoryStorage, RedisStorage
+from limits.storage import RedisStorage
 
 from vinculo import __version__
 from vinculo.db import Database
@@ -34,7 +34,7 @@ from vinculo.security import pages as security_pages
 from vinculo.settings import Settings, get_settings
 from vinculo.suggestions import api as suggestions_api
 from vinculo.suggestions import pages as suggestions_pages
-from vinculo.throttling.storage import DatabaseStorage
+from vinculo.throttling.storage import DatabaseStorage, MemoryStorage
 from vinculo.web import pages as web_pages
 from vinculo.web.limits import BodyLimit, Deadline, FairUse
 from vinculo.web.problems import install_error_handlers, render_error
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         finally:
             gc.unfreeze()
             services.stop()
+            await database.dispose_for_requests()
             database.dispose()
 
     app = FastAPI(

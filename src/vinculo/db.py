@@ -6,18 +6,26 @@ never by a service. Effects that leave the process run after the commit (see `on
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Generic, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_, greenlet_spawn
+from sqlalchemy.util.concurrency import in_greenlet
 
 from vinculo.errors import Unavailable, VinculoError
 from vinculo.settings import Settings
@@ -182,9 +190,21 @@ class Database:
         statement_timeout: float = 0.0,
         lock_timeout: float = 0.0,
         connect_timeout: float = 10.0,
+        on_the_loop: bool = False,
     ) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self._settings: dict[str, Any] = {
+            "busy_timeout": busy_timeout,
+            "pool_size": pool_size,
+            "pool_timeout": pool_timeout,
+            "statement_timeout": statement_timeout,
+            "lock_timeout": lock_timeout,
+            "connect_timeout": connect_timeout,
+        }
+        # Whether its statements run on the event loop (async psycopg, driven from greenlets:
+        # see `run`), rather than blocking the thread that sends them.
+        self.on_the_loop = on_the_loop and not self.is_sqlite
         pool = {"pool_size": pool_size, "max_overflow": pool_size, "pool_timeout": pool_timeout}
         if self.is_sqlite:
             if self.url.database in (None, "", ":memory:"):
@@ -204,12 +224,13 @@ class Database:
                 if seconds > 0
             ]
             connect_args = {"connect_timeout": max(1, round(connect_timeout))}
-            self.engine = create_engine(
+            engine = _async_engine if self.on_the_loop else create_engine
+            self.engine = engine(
                 self.url, connect_args={**connect_args, "options": " ".join(timeouts)}, **pool
             )
             # The database refuses any write on the readers' connections.
             read_only = " ".join([*timeouts, "-c default_transaction_read_only=on"])
-            self.reader = create_engine(
+            self.reader = engine(
                 self.url, connect_args={**connect_args, "options": read_only}, **pool
             )
             _configure_postgresql(self.engine)
@@ -221,6 +242,10 @@ class Database:
             for mode in _MODES
         }
         self._services: dict[ServiceSlot[Any], Any] = {}
+        self._twins: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Database] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._twins_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, pool_size: int | None = None) -> Database:
@@ -245,6 +270,41 @@ class Database:
         """The service in this slot, if the process provided one."""
         found: T | None = self._services.get(slot)
         return found
+
+    def for_requests(self) -> Database:
+        """The database as the web requests on this event loop use it: on PostgreSQL the same
+        database through async psycopg, whose statements wait on the loop (no thread hop, and
+        a request whose deadline passed is not stuck in a thread); on SQLite this one, whose
+        statements run in threads. One per event loop (a serving process has one; tests may run
+        several), sharing this one's services; commands, jobs and the process's own threads
+        keep using this one."""
+        if self.is_sqlite or self.on_the_loop:
+            return self
+        loop = asyncio.get_running_loop()
+        twin = self._twins.get(loop)
+        if twin is None:
+            with self._twins_lock:
+                twin = self._twins.get(loop)
+                if twin is None:
+                    url = self.url.render_as_string(hide_password=False)
+                    twin = Database(url, **self._settings, on_the_loop=True)
+                    twin._services = self._services
+                    self._twins[loop] = twin
+        return twin
+
+    async def dispose_for_requests(self) -> None:
+        """Close the connections of this event loop's requests (at the end of serving)."""
+        twin = self._twins.pop(asyncio.get_running_loop(), None)
+        if twin is not None:
+            await twin.run(twin.dispose)
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """Run synchronous database work from async code: in a greenlet on the event loop when
+        this database's statements run there (its I/O awaited, nothing else blocked), else in a
+        worker thread. The same service code serves both."""
+        if self.on_the_loop:
+            return await greenlet_spawn(work, *args)
+        return await anyio.to_thread.run_sync(partial(work, *args))
 
     def _session(self, mode: str) -> Session:
         return Session(
@@ -305,8 +365,27 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
-        self.engine.dispose()
-        self.reader.dispose()
+        for twin in list(self._twins.values()):
+            twin.dispose()
+        # Connections of async psycopg close from a greenlet (`run(database.dispose)`); anywhere
+        # else they are only let go, and end with their event loop.
+        close = not self.on_the_loop or in_greenlet()
+        self.engine.dispose(close=close)
+        self.reader.dispose(close=close)
+
+
+def off_the_loop(work: Callable[..., T], *args: Any) -> T:
+    """Run CPU-bound work that releases the GIL (hashing a password) in a worker thread when
+    called from a greenlet on the event loop, so other requests go on meanwhile; directly
+    anywhere else (a worker thread already, a command)."""
+    if in_greenlet():
+        return await_(anyio.to_thread.run_sync(partial(work, *args)))
+    return work(*args)
+
+
+def _async_engine(url: URL, **options: Any) -> Engine:
+    """An engine on the async driver, used synchronously from greenlets (see `Database.run`)."""
+    return create_async_engine(url, **options).sync_engine
 
 
 @contextmanager

@@ -10,9 +10,12 @@ from vinculo.invitations import service as invitations
 from vinculo.network import service as network
 from vinculo.profiles import service as profiles
 from vinculo.web.deps import AnyPage
+from vinculo.web.routing import UnitRoute
 from vinculo.web.security import csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    route_class=UnitRoute, dependencies=[Depends(csrf_protect)], include_in_schema=False
+)
 
 
 @router.get("/")

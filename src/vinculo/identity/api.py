@@ -29,8 +29,11 @@ from vinculo.profiles import service as profiles
 from vinculo.profiles.schemas import MyProfile
 from vinculo.schemas import PROBLEM_RESPONSES, PathId
 from vinculo.web.deps import ApiCallerDep, DbSession
+from vinculo.web.routing import UnitRoute
 
-router = APIRouter(prefix="/auth", tags=["identity"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    route_class=UnitRoute, prefix="/auth", tags=["identity"], responses=PROBLEM_RESPONSES
+)
 
 
 # Registering and logging in need no token: the document says a token is optional there.

@@ -27,9 +27,12 @@ from vinculo.profiles import service as profiles
 from vinculo.schemas import PathId
 from vinculo.web.deps import LANGUAGE_COOKIE, AnyPage, MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
+from vinculo.web.routing import UnitRoute
 from vinculo.web.security import SESSION_COOKIE, csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    route_class=UnitRoute, dependencies=[Depends(csrf_protect)], include_in_schema=False
+)
 
 
 @router.get("/register")

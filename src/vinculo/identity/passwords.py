@@ -1,4 +1,5 @@
-"""Password hashing with argon2id, tuned by the settings."""
+"""Password hashing with argon2id, tuned by the settings. The hashing (tens of milliseconds of
+CPU, the GIL released) runs off the event loop when a request calls it there."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from vinculo.db import off_the_loop
 from vinculo.settings import get_settings
 
 
@@ -23,12 +25,12 @@ def _current() -> PasswordHasher:
 
 
 def hash_password(password: str) -> str:
-    return _current().hash(password)
+    return off_the_loop(_current().hash, password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _current().verify(password_hash, password)
+        return off_the_loop(_current().verify, password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

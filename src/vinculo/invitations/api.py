@@ -12,8 +12,9 @@ from vinculo.invitations.schemas import InvitationIn, InvitationOut, InvitationP
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.schemas import PROBLEM_RESPONSES, PathId
 from vinculo.web.deps import ApiMember, DbSession
+from vinculo.web.routing import UnitRoute
 
-router = APIRouter(tags=["invitations"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=UnitRoute, tags=["invitations"], responses=PROBLEM_RESPONSES)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 

@@ -29,9 +29,12 @@ from vinculo.suggestions.pages import ON_MY_NETWORK as SUGGESTIONS_ON_MY_NETWORK
 from vinculo.suggestions.pages import invite_link, suggestions_on
 from vinculo.web.deps import MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
+from vinculo.web.routing import UnitRoute
 from vinculo.web.security import csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    route_class=UnitRoute, dependencies=[Depends(csrf_protect)], include_in_schema=False
+)
 
 InvitationAction = Literal["accept", "ignore", "report", "withdraw"]
 

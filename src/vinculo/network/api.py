@@ -20,8 +20,9 @@ from vinculo.network.schemas import (
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.schemas import PROBLEM_RESPONSES, PathId
 from vinculo.web.deps import ApiMember, DbSession
+from vinculo.web.routing import UnitRoute
 
-router = APIRouter(tags=["network"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=UnitRoute, tags=["network"], responses=PROBLEM_RESPONSES)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 

@@ -19,9 +19,12 @@ from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.schemas import PathId
 from vinculo.web.deps import MemberPage, Page
 from vinculo.web.forms import FormFields, parse_form
+from vinculo.web.routing import UnitRoute
 from vinculo.web.security import csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    route_class=UnitRoute, dependencies=[Depends(csrf_protect)], include_in_schema=False
+)
 
 TierFilter = Literal["all", "close", "regular", "occasional"]
 

@@ -11,8 +11,9 @@ from vinculo.notifications.schemas import NotificationPage
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.schemas import PROBLEM_RESPONSES
 from vinculo.web.deps import ApiMember, DbSession
+from vinculo.web.routing import UnitRoute
 
-router = APIRouter(tags=["notifications"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=UnitRoute, tags=["notifications"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/notifications")

@@ -16,8 +16,9 @@ from vinculo.privacy.schemas import (
 )
 from vinculo.schemas import PROBLEM_RESPONSES, PathId
 from vinculo.web.deps import ApiMember, DbSession
+from vinculo.web.routing import UnitRoute
 
-router = APIRouter(tags=["privacy"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=UnitRoute, tags=["privacy"], responses=PROBLEM_RESPONSES)
 
 # What a block ends besides itself: one entry for each area that keeps something between two
 # members (privacy, below them all, does not know them). The pages block through this too.

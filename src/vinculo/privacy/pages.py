@@ -12,9 +12,12 @@ from vinculo.privacy.schemas import NetworkSettingsUpdate
 from vinculo.schemas import PathId
 from vinculo.web.deps import MemberPage
 from vinculo.web.forms import FormFields, parse_form
+from vinculo.web.routing import UnitRoute
 from vinculo.web.security import csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    route_class=UnitRoute, dependencies=[Depends(csrf_protect)], include_in_schema=False
+)
 
 
 @router.get("/members/{member_id}/block")

@@ -25,8 +25,9 @@ from vinculo.profiles.schemas import (
 )
 from vinculo.schemas import PROBLEM_RESPONSES, PathId
 from vinculo.web.deps import ApiMember, DbSession
+from vinculo.web.routing import UnitRoute
 
-router = APIRouter(tags=["profiles"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=UnitRoute, tags=["profiles"], responses=PROBLEM_RESPONSES)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 

@@ -16,9 +16,12 @@ from vinculo.profiles.service import CAREERS, CareerKind
 from vinculo.schemas import PathId
 from vinculo.web.deps import MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
+from vinculo.web.routing import UnitRoute
 from vinculo.web.security import csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    route_class=UnitRoute, dependencies=[Depends(csrf_protect)], include_in_schema=False
+)
 
 _ENTRY_FORMS: dict[CareerKind, type[CareerEntryIn]] = {
     "positions": PositionIn,

@@ -11,8 +11,9 @@ from vinculo.schemas import PROBLEM_RESPONSES
 from vinculo.security import service
 from vinculo.security.schemas import SecurityEventPage
 from vinculo.web.deps import ApiMember, DbSession
+from vinculo.web.routing import UnitRoute
 
-router = APIRouter(tags=["security"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=UnitRoute, tags=["security"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/members/me/security-events")

@@ -8,9 +8,12 @@ from fastapi.responses import Response
 from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.security import service
 from vinculo.web.deps import MemberPage
+from vinculo.web.routing import UnitRoute
 from vinculo.web.security import csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    route_class=UnitRoute, dependencies=[Depends(csrf_protect)], include_in_schema=False
+)
 
 
 @router.get("/settings/security-log")

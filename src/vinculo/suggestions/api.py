@@ -14,8 +14,9 @@ from vinculo.suggestions import service
 from vinculo.suggestions.reasons import Words
 from vinculo.suggestions.schemas import SuggestionOut, SuggestionPage
 from vinculo.web.deps import ApiMember, DbSession
+from vinculo.web.routing import UnitRoute
 
-router = APIRouter(tags=["suggestions"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=UnitRoute, tags=["suggestions"], responses=PROBLEM_RESPONSES)
 
 
 def words_for(request: Request, member: Member) -> Words:

@@ -15,9 +15,12 @@ from vinculo.suggestions import service
 from vinculo.suggestions.reasons import Words
 from vinculo.suggestions.service import SuggestionView
 from vinculo.web.deps import MemberPage, Page
+from vinculo.web.routing import UnitRoute
 from vinculo.web.security import csrf_protect
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    route_class=UnitRoute, dependencies=[Depends(csrf_protect)], include_in_schema=False
+)
 
 ON_MY_NETWORK = 4
 ON_THEIR_PAGE = 20

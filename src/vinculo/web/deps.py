@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -38,8 +39,9 @@ LANGUAGE_COOKIE = "vinculo_lang"
 
 
 def database_of(request: Request) -> Database:
+    """The database as this process's requests use it (see `Database.for_requests`)."""
     database: Database = request.app.state.database
-    return database
+    return database.for_requests()
 
 
 @dataclass(frozen=True)
@@ -51,31 +53,49 @@ class RequestUnit:
     token: str | None  # the bearer token or session cookie the request came with
 
 
-def _unit(
+@asynccontextmanager
+async def _unit(
     request: Request, *, token: str | None, kind: identity.SessionKind
-) -> Iterator[RequestUnit]:
+) -> AsyncIterator[RequestUnit]:
     """Find who is asking (one read, outside any transaction: a request with a bogus token never
     waits for, nor holds, the database's write lock), and open the request's unit of work: read
     only for GET, whose reads need no transaction (the token is read in it), or a writing one
-    that commits before the response is sent."""
+    that commits before the response is sent. Its work runs through `Database.run`: opening,
+    the route (see `vinculo.web.routing`) and closing, each a step of its own."""
     database = database_of(request)
     writing = request.method not in SAFE_METHODS
-    signed = None
-    if token and writing:
-        with database.statements() as reader:
-            signed = identity.signed_in(reader, token=token, kind=kind)
     watched = awaited(request.scope)
-    with database.unit_of_work(
+    unit = database.unit_of_work(
         write=writing, may_commit=watched.may_commit if watched else lambda: True
-    ) as db:
-        if token and not writing:
-            signed = identity.signed_in(db, token=token, kind=kind)
-        elif signed is not None:
-            # Read before the unit began: the member belongs to it now, for what it writes.
-            signed = signed.attached_to(db)
-        if signed is not None:
-            _touch_later(db, request, signed)
-        yield RequestUnit(db, signed, token)
+    )
+
+    def begin() -> RequestUnit:
+        signed = None
+        if token and writing:
+            with database.statements() as reader:
+                signed = identity.signed_in(reader, token=token, kind=kind)
+        db = unit.__enter__()
+        try:
+            if token and not writing:
+                signed = identity.signed_in(db, token=token, kind=kind)
+            elif signed is not None:
+                # Read before the unit began: the member belongs to it now, for what it writes.
+                signed = signed.attached_to(db)
+            if signed is not None:
+                _touch_later(db, request, signed)
+        except BaseException as error:
+            unit.__exit__(type(error), error, error.__traceback__)
+            raise
+        return RequestUnit(db, signed, token)
+
+    opened = await database.run(begin)
+    try:
+        yield opened
+    except BaseException as error:
+        # The route failed: the unit rolls back (or keeps the writes an error says to keep).
+        await database.run(unit.__exit__, type(error), error, error.__traceback__)
+        raise
+    await database.run(unit.__exit__, None, None, None)
 
 
 def _touch_later(db: Session, request: Request, signed: identity.SignedIn) -> None:
@@ -94,12 +114,14 @@ def _touch(database: Database, session_id: int) -> None:
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token.")
 
 
-def api_unit(
+async def api_unit(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Iterator[RequestUnit]:
+) -> AsyncIterator[RequestUnit]:
     """An API request's unit of work, with the member its bearer token belongs to."""
-    yield from _unit(request, token=credentials.credentials if credentials else None, kind="api")
+    token = credentials.credentials if credentials else None
+    async with _unit(request, token=token, kind="api") as unit:
+        yield unit
 
 
 ApiUnit = Annotated[RequestUnit, Depends(api_unit, scope="function")]
@@ -236,9 +258,10 @@ class Page:
         return response
 
 
-def page_unit(request: Request) -> Iterator[RequestUnit]:
+async def page_unit(request: Request) -> AsyncIterator[RequestUnit]:
     """A page's unit of work, with the member its session cookie belongs to."""
-    yield from _unit(request, token=request.cookies.get(SESSION_COOKIE), kind="web")
+    async with _unit(request, token=request.cookies.get(SESSION_COOKIE), kind="web") as unit:
+        yield unit
 
 
 async def page(

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage, Storage
+from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
 from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vinculo.errors import N_, TooLarge, TooManyRequests, Unavailable, VinculoError
+from vinculo.throttling.storage import MemoryStorage
 from vinculo.web.security import SESSION_COOKIE
 
 log = logging.getLogger(__name__)

@@ -4,10 +4,8 @@ health check."""
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from typing import Any
 
-import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -16,11 +14,14 @@ from vinculo.errors import registered_errors
 from vinculo.network.index import GRAPH_INDEX
 from vinculo.web.deps import AnyPage, database_of
 from vinculo.web.problems import DATABASE_UNAVAILABLE, HTTP_PROBLEMS
+from vinculo.web.routing import UnitRoute
 from vinculo.web.security import csrf_protect
 
 READY_WITHIN = 1.0  # seconds the database has to answer a readiness check
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    route_class=UnitRoute, dependencies=[Depends(csrf_protect)], include_in_schema=False
+)
 
 
 @router.get("/problems/{slug}")
@@ -64,7 +65,7 @@ async def readiness(request: Request) -> JSONResponse:
     database answering within a second, the graph index built."""
     database = database_of(request)
     try:
-        await asyncio.wait_for(anyio.to_thread.run_sync(partial(ping, database)), READY_WITHIN)
+        await asyncio.wait_for(database.run(ping, database), READY_WITHIN)
         reachable = True
     except (TimeoutError, *DATABASE_UNAVAILABLE):
         reachable = False
