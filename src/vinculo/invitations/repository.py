@@ -9,6 +9,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from vinculo.db import ordered_pair
 from vinculo.invitations.models import (
@@ -124,7 +126,14 @@ def close_open(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    # The session's copy of the invitation, when it holds one, now says what the row says.
+    loaded = db.identity_map.get(identity_key(Invitation, invitation_id))
+    if loaded is not None:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
+    return True
 
 
 def close_from(

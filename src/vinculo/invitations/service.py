@@ -91,6 +91,13 @@ def access_invitation(
     """The one way to reach an invitation: its sender's or its recipient's (only the one with
     `role`, when given), else 404; a 404 too across a block, either way, between the two, as
     for the other member themselves."""
+    return access_invitation_and_other(db, invitation_id=invitation_id, viewer=viewer, role=role)[0]
+
+
+def access_invitation_and_other(
+    db: Session, *, invitation_id: int, viewer: Member, role: Role | None = None
+) -> tuple[Invitation, Member]:
+    """`access_invitation`, with the other member of the invitation as the viewer may see them."""
     invitation = repository.invitation_by_id(db, invitation_id)
     if invitation is None:
         raise InvitationNotFound()
@@ -101,10 +108,10 @@ def access_invitation(
         invitation.recipient_id if viewer.id == invitation.sender_id else invitation.sender_id
     )
     try:
-        privacy.access_member(db, viewer=viewer, member_id=other_id)
+        other = privacy.access_member(db, viewer=viewer, member_id=other_id)
     except privacy.MemberNotFound:
         raise InvitationNotFound() from None
-    return invitation
+    return invitation, other
 
 
 def status_seen_by(invitation: Invitation, *, viewer_id: int, now: datetime) -> InvitationStatus:
@@ -254,8 +261,9 @@ def _connect(db: Session, *, a: int, b: int, now: datetime) -> None:
 
 
 def accept_invitation(db: Session, *, invitation_id: int, by: Member) -> InvitationView:
-    invitation = access_invitation(db, invitation_id=invitation_id, viewer=by, role="recipient")
-    sender = privacy.access_member(db, viewer=by, member_id=invitation.sender_id)
+    invitation, sender = access_invitation_and_other(
+        db, invitation_id=invitation_id, viewer=by, role="recipient"
+    )
     lock_members(db, (sender.id, by.id))
     now = clock.now()
     if status_seen_by(invitation, viewer_id=by.id, now=now) != InvitationStatus.PENDING:
@@ -272,7 +280,6 @@ def accept_invitation(db: Session, *, invitation_id: int, by: Member) -> Invitat
         actor_id=by.id,
         invitation_id=invitation.id,
     )
-    db.refresh(invitation)
     return _views(db, [invitation], viewer=by, members=[sender])[0]
 
 
@@ -323,7 +330,9 @@ def _close(
     reported: bool = False,
     open_statuses: Sequence[InvitationStatus] = AWAITING_ANSWER,
 ) -> InvitationView:
-    invitation = access_invitation(db, invitation_id=invitation_id, viewer=by, role=role)
+    invitation, other = access_invitation_and_other(
+        db, invitation_id=invitation_id, viewer=by, role=role
+    )
     if not repository.close_open(
         db,
         invitation_id=invitation.id,
@@ -333,8 +342,7 @@ def _close(
         open_statuses=open_statuses,
     ):
         raise InvitationNotPending()
-    db.refresh(invitation)
-    return _views(db, [invitation], viewer=by)[0]
+    return _views(db, [invitation], viewer=by, members=[other])[0]
 
 
 def close_for_block(db: Session, *, blocker_id: int, blocked_id: int, now: datetime) -> None:

@@ -139,6 +139,21 @@ def connection_between(db: Session, a: int, b: int) -> Connection | None:
     return db.get(Connection, ordered_pair(a, b), populate_existing=True)
 
 
+def connections_around(db: Session, *, a: int, b: int) -> tuple[bool, int, int]:
+    """Whether two members are connected, and how many connections each has: one statement."""
+    low, high = ordered_pair(a, b)
+    touches_a = or_(Connection.low_id == a, Connection.high_id == a)
+    touches_b = or_(Connection.low_id == b, Connection.high_id == b)
+    row = db.execute(
+        select(
+            func.count().filter(Connection.low_id == low, Connection.high_id == high),
+            func.count().filter(touches_a),
+            func.count().filter(touches_b),
+        ).where(or_(touches_a, touches_b))
+    ).one()
+    return bool(row[0]), int(row[1]), int(row[2])
+
+
 def count_connections(db: Session, *, member_id: int) -> int:
     return int(
         db.scalar(
@@ -257,6 +272,8 @@ def degrees_from(
     found: dict[int, int | None] = dict.fromkeys(wanted)
     if viewer_id in wanted:
         found[viewer_id] = 0
+    if wanted <= {viewer_id}:
+        return found
     first = neighbour_ids(db, member_id=viewer_id)
     for member_id in wanted & first:
         found[member_id] = 1

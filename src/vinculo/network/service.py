@@ -57,11 +57,11 @@ def connect(db: Session, *, a: int, b: int, now: datetime) -> bool:
     """Connect two members, within the cap on connections; False when they already were. The
     caller holds the members' lock (`db.lock_members`)."""
     limit = get_settings().max_connections
-    if is_connected(db, a=a, b=b):
+    connected, count_a, count_b = repository.connections_around(db, a=a, b=b)
+    if connected:
         return False
-    for member_id in (a, b):
-        if repository.count_connections(db, member_id=member_id) >= limit:
-            raise ConnectionLimit(limit=limit)
+    if max(count_a, count_b) >= limit:
+        raise ConnectionLimit(limit=limit)
     added = repository.add_connection(db, a=a, b=b, now=now)
     if added:
         apply_after_commit(db)
