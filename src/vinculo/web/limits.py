@@ -5,6 +5,7 @@ use by each client (429 with Retry-After)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -201,16 +202,7 @@ NETWORK_PREFIX = {4: 24, 6: 48}
 
 def client_of(scope: Scope) -> Client:
     headers = dict(scope["headers"])
-    host = (scope.get("client") or ("unknown", 0))[0]
-    try:
-        parsed = ipaddress.ip_address(host)
-    except ValueError:
-        address = network = host
-    else:
-        if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
-            parsed = parsed.ipv4_mapped
-        address = _block(parsed, ADDRESS_PREFIX[parsed.version])
-        network = _block(parsed, NETWORK_PREFIX[parsed.version])
+    address, network = _blocks_of((scope.get("client") or ("unknown", 0))[0])
     authorization = headers.get(b"authorization", b"")
     if authorization[:7].lower() == b"bearer ":
         return Client("token:" + _digest(authorization[7:].strip()), address, network)
@@ -218,6 +210,22 @@ def client_of(scope: Scope) -> Client:
     if session:
         return Client("session:" + _digest(session.encode()), address, network)
     return Client("address:" + address, address, network)
+
+
+@functools.lru_cache(maxsize=4096)
+def _blocks_of(host: str) -> tuple[str, str]:
+    """A client's address as fair use counts it, and its network block (remembered for the
+    addresses seen lately: parsing one costs more than the rest of counting a request)."""
+    try:
+        parsed = ipaddress.ip_address(host)
+    except ValueError:
+        return host, host
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
+    return (
+        _block(parsed, ADDRESS_PREFIX[parsed.version]),
+        _block(parsed, NETWORK_PREFIX[parsed.version]),
+    )
 
 
 def _block(address: ipaddress.IPv4Address | ipaddress.IPv6Address, prefix: int) -> str:
