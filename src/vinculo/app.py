@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -60,15 +61,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         services = ProcessServices.for_serving(database, settings)
-        # What start-up built (the graph index, the kernels, the templates) lives as long as the
-        # process: out of the garbage collector's sight, a full collection under load no longer
-        # walks it (pauses of a tenth of a second and more).
-        gc.collect()
-        gc.freeze()
+        _freeze_what_start_up_built()
         try:
             yield
         finally:
-            gc.unfreeze()
             services.stop()
             await database.dispose_for_requests()
             database.dispose()
@@ -87,19 +83,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.settings = settings
     app.state.database = database
 
-    api = APIRouter(prefix="/api/v1")
-    for area in (
-        identity_api,
-        profiles_api,
-        invitations_api,
-        network_api,
-        privacy_api,
-        notifications_api,
-        suggestions_api,
-        security_api,
-    ):
-        api.include_router(area.router)
-    app.include_router(api)
+    app.include_router(_api_router())
 
     for area_pages in (
         web_pages,
@@ -141,6 +125,35 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(Deadline, seconds=settings.request_deadline, render=render_error)
     app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     return app
+
+
+@functools.cache
+def _api_router() -> APIRouter:
+    """Every area's API routes under /api/v1: one router per process, whatever the number of
+    apps built (FastAPI prepares a router's routes when first included, then reuses them)."""
+    api = APIRouter(prefix="/api/v1")
+    for area in (
+        identity_api,
+        profiles_api,
+        invitations_api,
+        network_api,
+        privacy_api,
+        notifications_api,
+        suggestions_api,
+        security_api,
+    ):
+        api.include_router(area.router)
+    return api
+
+
+@functools.cache
+def _freeze_what_start_up_built() -> None:
+    """What start-up built (the graph index, the kernels, the templates) lives as long as the
+    process: out of the garbage collector's sight, a full collection under load no longer walks
+    it (pauses of a tenth of a second and more). Once per process: a web process starts its app
+    once, and a process that starts many (the tests) would otherwise collect at each."""
+    gc.collect()
+    gc.freeze()
 
 
 def _redis(settings: Settings) -> RedisStorage | None:
