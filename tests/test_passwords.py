@@ -6,13 +6,14 @@ hashing work as a known one."""
 from __future__ import annotations
 
 import html
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from starlette.testclient import TestClient
 
 from tests.helpers import (
@@ -30,6 +31,8 @@ from tests.helpers import (
 from vinculo import clock
 from vinculo.app import create_app
 from vinculo.db import Database
+from vinculo.identity import passwords
+from vinculo.identity import service as identity_service
 from vinculo.identity.models import Member
 from vinculo.settings import get_settings
 
@@ -289,3 +292,51 @@ def test_an_unknown_email_costs_the_same_hashing_work(
     )
     assert (unknown.status_code, len(verified)) == (401, 2)
     assert verified[0] == verified[1] == "$argon2id$"
+
+
+def _writers_waiting_on(database: Database) -> bool:
+    """Whether a transaction of the app holds what a writer needs: on SQLite the write lock
+    (another connection cannot take it at once), on PostgreSQL an open transaction."""
+    if database.is_sqlite:
+        probe = sqlite3.connect(str(database.url.database), timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return True
+        else:
+            probe.execute("ROLLBACK")
+            return False
+        finally:
+            probe.close()
+    with database.statements() as reader:
+        open_ones = reader.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state LIKE 'idle in transaction%'"
+            )
+        )
+    return bool(open_ones)
+
+
+def test_passwords_are_hashed_before_the_write_lock_is_taken(
+    client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hashing takes tens of milliseconds: registering (through the API and the page) and
+    changing a password (the page) hash before their transaction begins, so other members'
+    writes do not wait for it."""
+    held: list[bool] = []
+    real_hash = passwords.hash_password
+
+    def watched_hash(password: str) -> str:
+        held.append(_writers_waiting_on(database))
+        return real_hash(password)
+
+    monkeypatch.setattr(identity_service, "hash_password", watched_hash)
+    register(client, name="Ana Ruiz", email=new_email())
+    data = {"email": new_email(), "password": PASSWORD, "name": "Beto Gil"}
+    answer = post_form(client, "/register", data)
+    assert answer.status_code == 303, answer.text
+    data = {"current_password": PASSWORD, "new_password": STRONG}
+    changed = post_form(client, "/settings/password", data, form_page="/settings")
+    assert changed.status_code in (200, 303), changed.text
+    assert held == [False, False, False]
