@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     BindParameter,
     CompoundSelect,
+    Select,
     bindparam,
     func,
     insert,
@@ -199,22 +200,19 @@ def members_sharing_places(db: Session, *, member_id: int) -> list[tuple[str, st
     return rows
 
 
-def shared_places_with(
-    db: Session, *, member_id: int, others: Sequence[int]
-) -> dict[int, list[SharedPlace]]:
-    """For each of `others`, the places they and the member were at during overlapping years
-    (compared by year: months are often left out), organizations first, each kind by name; one
-    query for the whole list."""
-    found: dict[int, list[SharedPlace]] = {other: [] for other in others}
-    if not others:
-        return found
+def _shared_places_statement() -> Select[Any]:
+    """Built once: for each of the members `others`, the places they and `member_id` were at
+    during overlapping years, with both members' years there."""
+    member: BindParameter[int] = bindparam("member_id", type_=Position.member_id.type)
+    others = bindparam("others", expanding=True, type_=Position.member_id.type)
     kinds = []
     for kind, entry, place, key in (
-        ("organization", Position, Organization, "organization_id"),
-        ("school", Education, School, "school_id"),
+        ("organization", Position, Organization, Position.organization_id),
+        ("school", Education, School, Education.school_id),
     ):
-        mine = select(entry).where(entry.member_id == member_id).subquery()
-        theirs = select(entry).where(entry.member_id.in_(others)).subquery()
+        columns = (entry.member_id, key.label("place_id"), entry.start_year, entry.end_year)
+        mine = select(*columns).where(entry.member_id == member).subquery()
+        theirs = select(*columns).where(entry.member_id.in_(others)).subquery()
         kinds.append(
             select(
                 literal(kind).label("kind"),
@@ -225,15 +223,31 @@ def shared_places_with(
                 theirs.c.start_year.label("other_start_year"),
                 theirs.c.end_year.label("other_end_year"),
             )
-            .join(mine, mine.c[key] == place.id)
-            .join(theirs, theirs.c[key] == place.id)
+            .select_from(place)
+            .join(mine, mine.c.place_id == place.id)
+            .join(theirs, theirs.c.place_id == place.id)
             .where(
                 mine.c.start_year <= func.coalesce(theirs.c.end_year, 9999),
                 theirs.c.start_year <= func.coalesce(mine.c.end_year, 9999),
             )
         )
     both = union_all(*kinds).subquery()
-    rows = db.execute(select(both).order_by(both.c.kind, both.c.name))
+    return select(both).order_by(both.c.kind, both.c.name)
+
+
+_SHARED_PLACES = _shared_places_statement()
+
+
+def shared_places_with(
+    db: Session, *, member_id: int, others: Sequence[int]
+) -> dict[int, list[SharedPlace]]:
+    """For each of `others`, the places they and the member were at during overlapping years
+    (compared by year: months are often left out), organizations first, each kind by name; one
+    query for the whole list, built once."""
+    found: dict[int, list[SharedPlace]] = {other: [] for other in others}
+    if not others:
+        return found
+    rows = db.execute(_SHARED_PLACES, {"member_id": member_id, "others": list(others)})
     for kind, other, name, a_start, a_end, b_start, b_end in rows:
         found[other].append(SharedPlace(kind, name, a_start, a_end, b_start, b_end))
     return found
