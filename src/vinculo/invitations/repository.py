@@ -3,11 +3,24 @@ policies read (weekly caps, acceptance, reports, the re-invitation cooldown)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -25,7 +38,7 @@ from vinculo.privacy.repository import blocked_either_way
 PENDING = InvitationStatus.PENDING
 
 
-def _not_blocked(member_id: int) -> ColumnElement[bool]:
+def _not_blocked(member_id: int | ColumnElement[int]) -> ColumnElement[bool]:
     """Invitations of a member whose other member has no block with them either way: after a
     block, each one's invitations with the other are gone, as the other member is."""
     return and_(
@@ -185,18 +198,27 @@ def invitations(
     member on the other side of a block.
 
     Received: what is still waiting for an answer (pending and not expired). Sent: all of them."""
-    statement = select(Invitation).where(_not_blocked(member_id))
+    statement = _invitations_statement(box, paged=after is not None)
+    values = {"member_id": member_id, "now": now, "after": after, "limit": limit + 1}
+    return list(db.scalars(statement, values))
+
+
+@functools.cache
+def _invitations_statement(box: str, *, paged: bool) -> Select[Invitation]:
+    """The statement of `invitations`, built once for each box, with a cursor or without."""
+    member: BindParameter[int] = bindparam("member_id", type_=Invitation.sender_id.type)
+    statement = select(Invitation).where(_not_blocked(member))
     if box == "received":
         statement = statement.where(
-            Invitation.recipient_id == member_id,
+            Invitation.recipient_id == member,
             Invitation.status.in_(AWAITING_ANSWER),
-            Invitation.expires_at > now,
+            Invitation.expires_at > bindparam("now", type_=Invitation.expires_at.type),
         )
     else:
-        statement = statement.where(Invitation.sender_id == member_id)
-    if after is not None:
-        statement = statement.where(Invitation.id < after)
-    return list(db.scalars(statement.order_by(Invitation.id.desc()).limit(limit + 1)))
+        statement = statement.where(Invitation.sender_id == member)
+    if paged:
+        statement = statement.where(Invitation.id < bindparam("after", type_=Invitation.id.type))
+    return statement.order_by(Invitation.id.desc()).limit(bindparam("limit", type_=Integer()))
 
 
 class SenderRecord(NamedTuple):
