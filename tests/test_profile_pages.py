@@ -392,6 +392,38 @@ def test_the_home_page_greets_the_member_with_a_checklist(client: TestClient) ->
     assert '<li class="todo">' not in home.text
 
 
+def test_the_home_page_counts_who_else_was_at_my_places(client: TestClient) -> None:
+    """Each organization and school on my profile, organizations first and each kind by name,
+    with how many other members list it too (whenever they were there)."""
+    for name, places in (
+        ("Beto Gil", [("positions", "Zeta Logística"), ("education", "IES Triana")]),
+        ("Carla Ruiz", [("positions", "Zeta Logística"), ("positions", "Acme")]),
+    ):
+        _, headers = member_with_token(client, name=name)
+        for kind, place in places:
+            key, label = KINDS[kind]
+            body = {key: place, label: "Analyst", "start": "2001"}
+            assert client.post(f"/api/v1/members/me/{kind}", json=body, headers=headers).is_success
+    logged_in_member(client, name="Ana Ruiz")
+    for kind, place in (
+        ("education", "IES Triana"),
+        ("positions", "Zeta Logística"),
+        ("positions", "Acme"),
+        ("positions", "Nowhere Else"),
+    ):
+        key, label = KINDS[kind]
+        post_form(client, f"/profile/{kind}/new", {key: place, label: "Analyst", "start": "2015"})
+    home = client.get("/").text
+    listed = re.findall(
+        r'<a href="/search\?q=[^"]*">([^<]+)</a>\s*<span class="muted">([^<]+)</span>', home
+    )
+    assert listed == [
+        ("Acme", "1 other member"),
+        ("Zeta Logística", "2 other members"),
+        ("IES Triana", "1 other member"),
+    ]
+
+
 def test_the_home_page_for_a_visitor(client: TestClient) -> None:
     home = client.get("/")
     assert home.status_code == 200

@@ -94,23 +94,26 @@ def open_invitation(
     )
 
 
-def count_open_invitations(db: Session, *, member_id: int, box: str, now: datetime) -> int:
-    """How many invitations wait for the member's answer (received), or look pending to the member
-    who sent them (sent: an ignored one still does)."""
-    if box == "received":
-        condition = and_(
-            Invitation.recipient_id == member_id, Invitation.status.in_(AWAITING_ANSWER)
-        )
-    else:
-        condition = and_(Invitation.sender_id == member_id, Invitation.status.in_(OPEN_TO_SENDER))
-    return int(
-        db.scalar(
-            select(func.count()).where(
-                condition, Invitation.expires_at > now, _not_blocked(member_id)
-            )
-        )
-        or 0
+def count_open_invitations(db: Session, *, member_id: int, now: datetime) -> tuple[int, int]:
+    """How many invitations wait for the member's answer (received), and how many look pending
+    to the member who sent them (sent: an ignored one still does); one statement, built once."""
+    received, sent = db.execute(_OPEN_COUNTS, {"member_id": member_id, "now": now}).one()
+    return int(received), int(sent)
+
+
+def _open_counts_statement() -> Select[int, int]:
+    member: BindParameter[int] = bindparam("member_id", type_=Invitation.sender_id.type)
+    now = bindparam("now", type_=Invitation.expires_at.type)
+    received = and_(Invitation.recipient_id == member, Invitation.status.in_(AWAITING_ANSWER))
+    sent = and_(Invitation.sender_id == member, Invitation.status.in_(OPEN_TO_SENDER))
+    return select(func.count().filter(received), func.count().filter(sent)).where(
+        or_(Invitation.recipient_id == member, Invitation.sender_id == member),
+        Invitation.expires_at > now,
+        _not_blocked(member),
     )
+
+
+_OPEN_COUNTS = _open_counts_statement()
 
 
 def close_open(

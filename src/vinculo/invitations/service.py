@@ -432,13 +432,8 @@ class InvitationCounts:
 
 
 def invitation_counts(db: Session, *, member: Member) -> InvitationCounts:
-    now = clock.now()
-    return InvitationCounts(
-        received=repository.count_open_invitations(
-            db, member_id=member.id, box="received", now=now
-        ),
-        sent=repository.count_open_invitations(db, member_id=member.id, box="sent", now=now),
-    )
+    received, sent = repository.count_open_invitations(db, member_id=member.id, now=clock.now())
+    return InvitationCounts(received=received, sent=sent)
 
 
 def kept_apart_from(db: Session, *, member: Member) -> set[int]:
