@@ -247,6 +247,22 @@ def test_readiness_waits_for_the_graph_index(database: Database) -> None:
     assert seen == [200]
 
 
+def test_requests_run_on_the_loop_only_while_the_app_serves(database: Database) -> None:
+    """On PostgreSQL an app serving from an event loop gives its requests a twin of the database
+    on async psycopg, closed when the app stops; without its start-up (a client that never
+    starts it) requests use the process's own pools, so no connection is left behind."""
+    app = _app(database)
+    bare = TestClient(app)
+    member_with_token(bare, name="Ana")
+    assert not database._twins
+    with TestClient(app) as client:
+        member_with_token(client, name="Beto")
+        serving = serving_database(client, database)
+        assert serving.on_the_loop is not database.is_sqlite
+        assert (serving is database) is database.is_sqlite
+    assert not database._twins
+
+
 def test_a_reading_unit_cannot_write(database: Database) -> None:
     """GET requests read through connections the database keeps from writing: a route that wrote
     by mistake would fail instead of writing."""

@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         services = ProcessServices.for_serving(database, settings)
+        database.serve_requests_here()
         _freeze_what_start_up_built()
         try:
             yield

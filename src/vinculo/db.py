@@ -271,26 +271,36 @@ class Database:
         found: T | None = self._services.get(slot)
         return found
 
+    def serve_requests_here(self) -> None:
+        """Called by the web app as it starts, on the event loop that will serve its requests:
+        on PostgreSQL, make the twin of this database those requests use, whose statements go
+        through async psycopg and wait on the loop (see `for_requests`). It lives until the app
+        stops (`dispose_for_requests`)."""
+        if self.is_sqlite or self.on_the_loop:
+            return
+        loop = asyncio.get_running_loop()
+        with self._twins_lock:
+            if loop not in self._twins:
+                url = self.url.render_as_string(hide_password=False)
+                twin = Database(url, **self._settings, on_the_loop=True)
+                twin._services = self._services
+                self._twins[loop] = twin
+
     def for_requests(self) -> Database:
-        """The database as the web requests on this event loop use it: on PostgreSQL the same
-        database through async psycopg, whose statements wait on the loop (no thread hop, and
-        a request whose deadline passed is not stuck in a thread); on SQLite this one, whose
-        statements run in threads. One per event loop (a serving process has one; tests may run
-        several), sharing this one's services; commands, jobs and the process's own threads
-        keep using this one."""
+        """The database as the web requests on this event loop use it: on PostgreSQL, once the
+        app serves from this loop (`serve_requests_here`), the same database through async
+        psycopg, whose statements wait on the loop (no thread hop, and a request whose deadline
+        passed is not stuck in a thread); else this one, whose statements run in threads. One
+        twin per serving loop (a process has one; tests may start several apps or clients), each
+        sharing this one's services; commands, jobs and the process's own threads keep using
+        this one."""
         if self.is_sqlite or self.on_the_loop:
             return self
-        loop = asyncio.get_running_loop()
-        twin = self._twins.get(loop)
-        if twin is None:
-            with self._twins_lock:
-                twin = self._twins.get(loop)
-                if twin is None:
-                    url = self.url.render_as_string(hide_password=False)
-                    twin = Database(url, **self._settings, on_the_loop=True)
-                    twin._services = self._services
-                    self._twins[loop] = twin
-        return twin
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return self
+        return self._twins.get(loop, self)
 
     async def dispose_for_requests(self) -> None:
         """Close the connections of this event loop's requests (at the end of serving)."""
