@@ -13,7 +13,6 @@ from vinculo.identity.models import Member
 from vinculo.invitations import repository
 from vinculo.invitations.links import link_between
 from vinculo.invitations.repository import SenderRecord
-from vinculo.privacy import service as privacy
 from vinculo.settings import get_settings
 
 WEEK = timedelta(days=7)
@@ -84,7 +83,8 @@ def refuse_by_who_can_invite(
 ) -> None:
     """The recipient's "who can invite me", and the restriction on a sender reported too often:
     both let through a sender who knows the recipient's email or shares a link with them."""
-    policy = privacy.who_can_invite(db, member_id=recipient.id)
+    # Read with the sender's record, in the same statement.
+    policy = record.recipient_policy
     restricted = record.reports >= get_settings().reports_to_restrict
     if knows_email or (policy == "anyone" and not restricted):
         return

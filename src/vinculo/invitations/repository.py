@@ -33,7 +33,7 @@ from vinculo.invitations.models import (
     Invitation,
     InvitationStatus,
 )
-from vinculo.privacy.repository import blocked_either_way
+from vinculo.privacy.repository import blocked_either_way, who_can_invite_of
 
 PENDING = InvitationStatus.PENDING
 
@@ -233,6 +233,7 @@ class SenderRecord(NamedTuple):
     accepted: int
     reports: int  # "I don't know this person", since the start of the report window
     last_ended: datetime | None  # to this recipient, without a connection: the cooldown's start
+    recipient_policy: str  # the recipient's "who can invite me"
 
 
 def sender_record(
@@ -261,6 +262,7 @@ def sender_record(
             func.max(_ended_at()).filter(
                 Invitation.recipient_id == recipient_id, _ended_without_connection(now)
             ),
+            who_can_invite_of(recipient_id),
         ).where(Invitation.sender_id == sender_id)
     ).one()
     return SenderRecord(
@@ -270,6 +272,7 @@ def sender_record(
         accepted=int(row[3]),
         reports=int(row[4]),
         last_ended=row[5],
+        recipient_policy=str(row[6]),
     )
 
 

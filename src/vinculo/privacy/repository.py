@@ -11,6 +11,7 @@ from sqlalchemy import (
     CompoundSelect,
     SQLColumnExpression,
     delete,
+    func,
     literal,
     select,
 )
@@ -87,14 +88,32 @@ def blocked_by(db: Session, *, blocker_id: int) -> list[tuple[Member, Block]]:
     return [(member, block) for member, block in rows]
 
 
+# What a member who never saved their settings has.
+DEFAULT_WHO_CAN_INVITE = "anyone"
+DEFAULT_CONNECTIONS_VISIBLE_TO = "connections"
+
+
 def settings_of(db: Session, *, member_id: int) -> PrivacySettings:
     """The member's settings row, or an unsaved one with the defaults."""
     found = db.get(PrivacySettings, member_id)
     if found is None:
         return PrivacySettings(
-            member_id=member_id, who_can_invite="anyone", connections_visible_to="connections"
+            member_id=member_id,
+            who_can_invite=DEFAULT_WHO_CAN_INVITE,
+            connections_visible_to=DEFAULT_CONNECTIONS_VISIBLE_TO,
         )
     return found
+
+
+def who_can_invite_of(member_id: int) -> ColumnElement[str]:
+    """An expression: the member's "who can invite me" (the default without a settings row), for
+    a statement of another area to read along with its own (sending an invitation)."""
+    saved = (
+        select(PrivacySettings.who_can_invite)
+        .where(PrivacySettings.member_id == member_id)
+        .scalar_subquery()
+    )
+    return func.coalesce(saved, DEFAULT_WHO_CAN_INVITE)
 
 
 def connection_visibilities(db: Session, *, member_ids: Collection[int]) -> dict[int, str]:
