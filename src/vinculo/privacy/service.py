@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, cast
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -195,11 +195,6 @@ def blocked_members(db: Session, *, member: Member) -> list[BlockedMember]:
 
 def privacy_settings(db: Session, *, member: Member) -> PrivacySettings:
     return repository.settings_of(db, member_id=member.id)
-
-
-def who_can_invite(db: Session, *, member_id: int) -> InvitePolicy:
-    # The table's CHECK constraint holds the column to the policies.
-    return cast(InvitePolicy, repository.settings_of(db, member_id=member_id).who_can_invite)
 
 
 def update_privacy_settings(

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.routing import APIRoute
 
-from vinculo.db import Database
+from vinculo.web.deps import database_of
 
 # The parameter through which a wrapped route receives the request, whatever its own are.
 _REQUEST = "vinculo_request_"
@@ -52,8 +52,7 @@ def through_the_database(function: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(function)
     async def endpoint(**arguments: Any) -> Any:
         request: Request = arguments[own] if own else arguments.pop(_REQUEST)
-        database: Database = request.app.state.database
-        return await database.for_requests().run(partial(function, **arguments))
+        return await database_of(request).run(partial(function, **arguments))
 
     endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=parameters, return_annotation=hints.get("return", signature.return_annotation)
