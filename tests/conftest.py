@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,8 @@ os.environ["VINCULO_REGISTRATION_RATE_LIMIT"] = "1000000/second"
 os.environ["VINCULO_REGISTRATION_NETWORK_RATE_LIMIT"] = "1000000/second"
 os.environ["VINCULO_LOGIN_RATE_LIMIT"] = "1000000/second"
 os.environ["VINCULO_REQUESTS_AT_ONCE"] = "64"
+# Mail that a test does not send to its own SMTP server (`mailbox`) lands here, not in ./mail.
+os.environ["VINCULO_MAIL_DIR"] = tempfile.mkdtemp(prefix="vinculo-test-mail-")
 # One BLAS thread: the test workers already use every core, and BLAS threads fighting them make
 # a reranker's fit tens of times slower (set before numpy is first imported).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -42,6 +45,7 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from tests.helpers import Browser
+from tests.smtp_server import Mailbox, start_mailbox
 from vinculo import migrations
 from vinculo.app import create_app
 from vinculo.db import Base, Database
@@ -143,3 +147,13 @@ def ana(client: TestClient) -> Browser:
 def beto(other_client: TestClient) -> Browser:
     """Beto Gil, registered and logged in on `other_client`."""
     return Browser(other_client, name="Beto Gil")
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on loopback, for this test alone."""
+    box, controller = start_mailbox()
+    try:
+        yield box
+    finally:
+        controller.stop()

@@ -238,6 +238,7 @@ def test_only_production_asks_browsers_for_https(database: Database) -> None:
         environment="production",
         secret_key="a-production-secret-key-of-enough-length",
         secure_cookies=True,
+        public_url="https://vinculo.example",
         database_url=database.url.render_as_string(hide_password=False),
     )
     served = TestClient(create_app(production, database=database))

@@ -4,6 +4,8 @@ TRACE is refused."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 from starlette.testclient import TestClient
@@ -62,14 +64,19 @@ def test_the_login_keeps_a_path_on_the_site(client: TestClient) -> None:
     assert answer.headers["location"] == "/network?tab=2"
 
 
+HTTPS: dict[str, Any] = {"secure_cookies": True, "public_url": "https://vinculo.example"}
+
+
 def test_production_refuses_development_secrets_and_plain_cookies() -> None:
     with pytest.raises(ValidationError, match="VINCULO_SECRET_KEY"):
-        Settings(environment="production", secret_key=DEVELOPMENT_SECRET_KEY, secure_cookies=True)
+        Settings(environment="production", secret_key=DEVELOPMENT_SECRET_KEY, **HTTPS)
     with pytest.raises(ValidationError, match="VINCULO_SECRET_KEY"):
-        Settings(environment="production", secret_key="short", secure_cookies=True)
+        Settings(environment="production", secret_key="short", **HTTPS)
     with pytest.raises(ValidationError, match="VINCULO_SECURE_COOKIES"):
-        Settings(environment="production", secret_key=STRONG_KEY, secure_cookies=False)
-    settings = Settings(environment="production", secret_key=STRONG_KEY, secure_cookies=True)
+        Settings(environment="production", secret_key=STRONG_KEY, public_url="https://x.example")
+    with pytest.raises(ValidationError, match="VINCULO_PUBLIC_URL"):
+        Settings(environment="production", secret_key=STRONG_KEY, secure_cookies=True)
+    settings = Settings(environment="production", secret_key=STRONG_KEY, **HTTPS)
     assert settings.environment == "production"
 
 
@@ -79,6 +86,7 @@ def test_production_refuses_the_demo_community(
     monkeypatch.setenv("VINCULO_ENVIRONMENT", "production")
     monkeypatch.setenv("VINCULO_SECRET_KEY", STRONG_KEY)
     monkeypatch.setenv("VINCULO_SECURE_COOKIES", "true")
+    monkeypatch.setenv("VINCULO_PUBLIC_URL", "https://vinculo.example")
     vinculo("db", "upgrade", database_url=database_url)
     refused = vinculo("demo", "--members", "20", database_url=database_url, check=False)
     assert refused.returncode == 1

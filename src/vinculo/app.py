@@ -20,6 +20,7 @@ from vinculo.identity import api as identity_api
 from vinculo.identity import pages as identity_pages
 from vinculo.invitations import api as invitations_api
 from vinculo.invitations import pages as invitations_pages
+from vinculo.mail import pages as mail_pages
 from vinculo.network import api as network_api
 from vinculo.network import pages as network_pages
 from vinculo.notifications import api as notifications_api
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         notifications_pages,
         suggestions_pages,
         security_pages,
+        mail_pages,
     ):
         app.include_router(area_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

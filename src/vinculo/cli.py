@@ -179,8 +179,9 @@ def worker(
     once: Annotated[bool, typer.Option(help="One round, then exit (for cron).")] = False,
 ) -> None:
     """Run the community's scheduled jobs apart from the web processes: expire invitations and
-    send the day-7 reminders, forget finished rate-limit windows, and fit the reranker of
-    suggestions when it is due. `vinculo serve` starts one itself unless told not to."""
+    send the day-7 reminders, forget finished rate-limit windows, fit the reranker of
+    suggestions when it is due, and send the mail waiting in the outbox. `vinculo serve`
+    starts one itself unless told not to."""
     import threading
 
     from vinculo.worker import Worker
@@ -194,6 +195,8 @@ def worker(
             typer.echo(
                 f"Swept: {done.swept.expired} expired, {done.swept.reminded} reminded."
                 + (f" Reranker {done.reranker} fitted." if done.reranker else "")
+                + f" Mail: {done.mailed.sent} sent, {done.mailed.retried} to retry,"
+                f" {done.mailed.failed} failed."
             )
             return
         jobs.run(

@@ -1,8 +1,9 @@
 """Every table, imported in one place so that the metadata (and Alembic) sees the whole schema."""
 
 from vinculo.db import Base
-from vinculo.identity.models import AuthSession, LoginFailure, Member
+from vinculo.identity.models import AccountLink, AuthSession, LoginFailure, Member
 from vinculo.invitations.models import Invitation
+from vinculo.mail.models import MailPreference, OutboxMail
 from vinculo.network.models import Connection, ConnectionChange
 from vinculo.notifications.models import Notification
 from vinculo.privacy.models import Block, PrivacySettings
@@ -12,6 +13,7 @@ from vinculo.suggestions.models import SuggestionDismissal, SuggestionReranker
 from vinculo.throttling.models import RequestCounter
 
 __all__ = [
+    "AccountLink",
     "AuthSession",
     "Base",
     "Block",
@@ -20,9 +22,11 @@ __all__ = [
     "Education",
     "Invitation",
     "LoginFailure",
+    "MailPreference",
     "Member",
     "Notification",
     "Organization",
+    "OutboxMail",
     "Position",
     "PrivacySettings",
     "RequestCounter",

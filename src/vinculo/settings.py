@@ -53,6 +53,25 @@ class Settings(BaseSettings):
     database_lock_timeout: float = Field(default=3.0, ge=0)
     database_connect_timeout: float = Field(default=3.0, gt=0)
 
+    # Email. Links in mails start with `public_url`, the address members reach the site at. With
+    # no `smtp_host` every mail is written as an .eml file in `mail_dir` (and shown on the console)
+    # instead of being sent: the demo's and development's way, never production's.
+    public_url: str = "http://127.0.0.1:8000"
+    mail_from: str = "Vínculo <no-reply@vinculo.invalid>"
+    mail_dir: str = "mail"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    # starttls: upgrade a plain connection (port 587); tls: TLS from the start (465); none: a
+    # relay on the same machine or network only.
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    # How often the sender looks for mail to send, and how many times it tries one mail (waiting
+    # longer after each failure) before giving up on it.
+    mail_poll_seconds: float = Field(default=1.0, gt=0)
+    mail_attempts: int = Field(default=8, ge=1)
+
     # Identity
     session_idle_days: int = Field(default=14, ge=1)
     # However often they are used, page sessions and API tokens end this many days after they
@@ -124,6 +143,8 @@ class Settings(BaseSettings):
                 "VINCULO_SECRET_KEY must be a random value of at least 32 characters "
                 f"outside development (environment is {self.environment!r})"
             )
+        if self.environment == "production" and not self.public_url.startswith("https://"):
+            raise ValueError("VINCULO_PUBLIC_URL must be an https:// address in production")
         if self.environment == "production" and not self.secure_cookies:
             raise ValueError("VINCULO_SECURE_COOKIES must be true in production (serve over https)")
         return self

@@ -5,7 +5,9 @@ schedule, so that no request waits for them and no serving process spends its co
 
 The jobs: expire invitations and send the day-7 reminders (`invitations.sweep`), forget the
 request counters whose windows are over, and fit the reranker of suggestions on the community's
-own connections and store it for the serving processes (`suggestions.engine.fit_reranker`)."""
+own connections and store it for the serving processes (`suggestions.engine.fit_reranker`); and,
+in a thread of its own on a shorter schedule, send the mail waiting in the outbox
+(`mail.sender`)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from datetime import timedelta
 from vinculo import clock
 from vinculo.db import Database
 from vinculo.invitations.sweep import SweepResult, sweep_once
+from vinculo.mail.sender import MailSender, Sent, Transport, transport_from
 from vinculo.settings import Settings
 from vinculo.suggestions.engine import fit_reranker, reranker_fitted_at
 from vinculo.throttling.storage import forget_finished_windows
@@ -30,16 +33,24 @@ class Round:
 
     swept: SweepResult
     reranker: int | None  # the version of the reranker it fitted, if it fitted one
+    mailed: Sent
 
 
 class Worker:
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(
+        self, database: Database, settings: Settings, *, transport: Transport | None = None
+    ) -> None:
         self.database = database
         self.settings = settings
+        self.mail = MailSender(database, settings, transport or transport_from(settings))
 
     def run_once(self) -> Round:
         """Every job once, the reranker only when the stored one is missing or older than
-        `VINCULO_SUGGESTION_REFIT_SECONDS`."""
+        `VINCULO_SUGGESTION_REFIT_SECONDS`, then the mail waiting (what the jobs wrote too)."""
+        swept, version = self._scheduled_jobs()
+        return Round(swept, version, self.mail.send_once())
+
+    def _scheduled_jobs(self) -> tuple[SweepResult, int | None]:
         swept = sweep_once(self.database)
         forget_finished_windows(self.database)
         fitted = reranker_fitted_at(self.database)
@@ -47,14 +58,19 @@ class Worker:
         version = None
         if fitted is None or clock.now() - fitted > refit:
             version = fit_reranker(self.database)
-        return Round(swept, version)
+        return swept, version
 
     def run(self, *, stopped: threading.Event, interval: float) -> None:
         """Rounds every `interval` seconds until `stopped` is set; a failed round (the database
-        restarting, say) is tried again at the next."""
+        restarting, say) is tried again at the next. The mail is sent meanwhile, in a thread of
+        its own, every `VINCULO_MAIL_POLL_SECONDS`."""
+        mailing = threading.Thread(
+            target=self.mail.run, kwargs={"stopped": stopped}, name="vinculo-mail", daemon=True
+        )
+        mailing.start()
         while not stopped.is_set():
             try:
-                self.run_once()
+                self._scheduled_jobs()
             except Exception:
                 log.exception("a round of the worker failed")
             stopped.wait(interval)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vinculo.db import Base, Id
+from vinculo.db import Base, Id, one_of
 
 NAME_MAX = 100
 HEADLINE_MAX = 220
@@ -45,6 +45,9 @@ class Member(Base):
     external_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_MAX), unique=True)
     # Folded name, headline and organizations, kept by the profiles service for member search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # When the member followed the link sent to their email: a mark, not a gate (unless the
+    # operator requires it to invite).
+    email_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -126,3 +129,28 @@ class RecoveryCode(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
+
+
+# Links sent by email (identity/links.py owns what they mean).
+
+LINK_PURPOSES = ("confirm_email", "reset_password", "claim_account")
+
+
+class AccountLink(Base):
+    """A link mailed to a member: to confirm an address (a new account's, or the new one they
+    changed to: `email`), to set a new password, or to claim an imported account. Only a SHA-256
+    of its token is stored; it works once (`used_at`) and until `expires_at`."""
+
+    __tablename__ = "account_link"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address the link was sent to, which it confirms.
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    __table_args__ = (CheckConstraint(one_of("purpose", LINK_PURPOSES), name="purpose"),)

@@ -1,0 +1,239 @@
+"""Sending the outbox, in the worker: claim the mails that are due, hand them to the transport
+(an SMTP server, or a folder of .eml files in development), mark each sent, or due again later
+after a failure (1, 4, 16… minutes), or failed after `VINCULO_MAIL_ATTEMPTS` attempts or a
+permanent refusal.
+
+A mail is claimed (held by one sender for a few minutes) in a committed transaction before it
+is sent, and marked sent right after: two senders never both send one mail. A sender that dies
+between sending and marking leaves the mail to be sent again once its claim runs out; its
+Message-ID is the same, so the receiving side may recognise it (ADR 0014)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Protocol
+
+import aiosmtplib
+
+from vinculo import clock
+from vinculo.db import Database
+from vinculo.mail import repository
+from vinculo.mail.models import OutboxMail
+from vinculo.mail.service import CLAIM_SECONDS, mail_domain, retry_delay
+from vinculo.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one mail handed to a transport: None for delivered, else the error and
+    whether trying again may help."""
+
+    error: str | None = None
+    permanent: bool = False
+
+
+class Transport(Protocol):
+    def deliver(self, messages: Sequence[EmailMessage]) -> list[Outcome]: ...
+
+
+def message_of(mail: OutboxMail, *, sender: str) -> EmailMessage:
+    """The outbox row as an RFC 5322 message: plain text and HTML alternatives."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to_address
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(mail.created_at)
+    # The same for every attempt, so a mail sent twice (a sender died in between) is one mail.
+    message["Message-ID"] = f"<outbox.{mail.id}.{int(mail.created_at.timestamp())}@{mail_domain()}>"
+    message["Auto-Submitted"] = "auto-generated"
+    if mail.unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(mail.text_body)
+    message.add_alternative(mail.html_body, subtype="html")
+    return message
+
+
+class SmtpTransport:
+    """An SMTP server, through aiosmtplib: one connection for each batch of mails."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def deliver(self, messages: Sequence[EmailMessage]) -> list[Outcome]:
+        return asyncio.run(self._deliver(messages))
+
+    async def _deliver(self, messages: Sequence[EmailMessage]) -> list[Outcome]:
+        s = self.settings
+        client = aiosmtplib.SMTP(
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username,
+            password=s.smtp_password,
+            use_tls=s.smtp_security == "tls",
+            start_tls=s.smtp_security == "starttls",
+            timeout=s.smtp_timeout,
+        )
+        try:
+            await client.connect()
+        except (aiosmtplib.SMTPException, OSError) as error:
+            return [_outcome(error)] * len(messages)
+        outcomes = []
+        try:
+            for message in messages:
+                try:
+                    await client.send_message(message)
+                    outcomes.append(Outcome())
+                except (aiosmtplib.SMTPException, OSError) as error:
+                    outcomes.append(_outcome(error))
+                    if not client.is_connected:
+                        rest = len(messages) - len(outcomes)
+                        outcomes.extend([_outcome(error)] * rest)
+                        break
+        finally:
+            if client.is_connected:
+                try:
+                    await client.quit()
+                except (aiosmtplib.SMTPException, OSError):
+                    client.close()
+        return outcomes
+
+
+def _outcome(error: Exception) -> Outcome:
+    """A 5xx answer is permanent (no such mailbox, refused); anything else may pass later."""
+    codes = [error.code] if isinstance(error, aiosmtplib.SMTPResponseException) else []
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        codes = [refused.code for refused in error.recipients]
+    permanent = bool(codes) and all(500 <= code < 600 for code in codes)
+    return Outcome(error=f"{type(error).__name__}: {error}", permanent=permanent)
+
+
+class FolderTransport:
+    """Development's and the demo's mail: each message written as an .eml file in a folder, and
+    shown on the console, where a developer can follow its links."""
+
+    def __init__(self, folder: Path, *, show: bool = True) -> None:
+        self.folder = folder
+        self.show = show
+
+    def deliver(self, messages: Sequence[EmailMessage]) -> list[Outcome]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        outcomes = []
+        for message in messages:
+            identity = str(message["Message-ID"]).strip("<>").split("@")[0]
+            path = self.folder / f"{identity}.eml"
+            partial = path.with_suffix(".part")
+            try:
+                partial.write_bytes(bytes(message))
+                os.replace(partial, path)  # a reader never sees half a mail
+            except OSError as error:
+                outcomes.append(Outcome(error=f"{type(error).__name__}: {error}"))
+                continue
+            outcomes.append(Outcome())
+            if self.show:
+                body = message.get_body(preferencelist=("plain",))
+                text = body.get_content() if body is not None else ""
+                print(  # noqa: T201 - showing the mail on the console is this transport's job
+                    f"── mail to {message['To']}: {message['Subject']} ({path})\n{text}",
+                    flush=True,
+                )
+        return outcomes
+
+
+def transport_from(settings: Settings) -> Transport:
+    if settings.smtp_host:
+        return SmtpTransport(settings)
+    return FolderTransport(Path(settings.mail_dir))
+
+
+@dataclass(frozen=True)
+class Sent:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def send_waiting(
+    database: Database, transport: Transport, *, sender: str, attempts: int, batch: int = 50
+) -> Sent:
+    """Send up to `batch` mails that are due; what became of them."""
+    now = clock.now()
+    with database.unit_of_work() as db:
+        due = repository.waiting(db, now=now, limit=batch)
+        until = now + timedelta(seconds=CLAIM_SECONDS)
+        claimed = [
+            mail
+            for mail_id in due
+            if (mail := repository.claim(db, mail_id=mail_id, now=now, until=until)) is not None
+        ]
+        messages = [message_of(mail, sender=sender) for mail in claimed]
+    if not claimed:
+        return Sent()
+    outcomes = transport.deliver(messages)
+    done = clock.now()
+    sent = retried = failed = 0
+    with database.unit_of_work() as db:
+        for mail, outcome in zip(claimed, outcomes, strict=True):
+            if outcome.error is None:
+                repository.mark_sent(db, mail_id=mail.id, now=done)
+                sent += 1
+                continue
+            final = outcome.permanent or mail.attempts >= attempts
+            retry_at = None if final else done + retry_delay(mail.attempts)
+            repository.mark_failed_attempt(
+                db, mail_id=mail.id, error=outcome.error, retry_at=retry_at, now=done
+            )
+            failed += final
+            retried += not final
+            log.warning(
+                "mail %s to %s: attempt %s failed%s: %s",
+                mail.id,
+                mail.to_address,
+                mail.attempts,
+                "; giving up" if final else "",
+                outcome.error,
+            )
+    return Sent(sent, retried, failed)
+
+
+class MailSender:
+    """The worker's sender: looks for due mail every `VINCULO_MAIL_POLL_SECONDS`."""
+
+    def __init__(self, database: Database, settings: Settings, transport: Transport) -> None:
+        self.database = database
+        self.settings = settings
+        self.transport = transport
+
+    def send_once(self) -> Sent:
+        total = Sent()
+        while True:
+            done = send_waiting(
+                self.database,
+                self.transport,
+                sender=self.settings.mail_from,
+                attempts=self.settings.mail_attempts,
+            )
+            total = Sent(
+                total.sent + done.sent, total.retried + done.retried, total.failed + done.failed
+            )
+            if done == Sent():
+                return total
+
+    def run(self, *, stopped: threading.Event) -> None:
+        while not stopped.is_set():
+            try:
+                self.send_once()
+            except Exception:
+                log.exception("sending mail failed; trying again")
+            stopped.wait(self.settings.mail_poll_seconds)
