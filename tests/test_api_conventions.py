@@ -352,6 +352,13 @@ RULES_NO_DOCUMENT_CAN_STATE = {
     ("POST", "/api/v1/auth/two-factor/recovery-codes", "code"): "and a current code",
     ("POST", "/api/v1/auth/two-factor/disable", "password"): "the member's password",
     ("POST", "/api/v1/auth/two-factor/disable", "code"): "and a current code",
+    ("POST", "/api/v1/auth/password-reset/confirm", "token"): "a link mailed, unused, unexpired",
+    ("POST", "/api/v1/auth/password-reset/confirm", "new_password"): "not easy to guess",
+    ("POST", "/api/v1/auth/claim", "token"): "a link mailed, unused, unexpired",
+    ("POST", "/api/v1/auth/claim", "password"): "not easy to guess, for this member",
+    ("POST", "/api/v1/auth/confirm-email", "token"): "a link mailed, unused, unexpired",
+    ("POST", "/api/v1/auth/email", "password"): "it must be the member's password",
+    ("POST", "/api/v1/auth/email", "new_email"): "not the address the member has",
 }
 # Refusals a valid request may meet: no token or a revoked one, an id nobody has (or one the
 # caller may not know of), a state that conflicts, fair use.

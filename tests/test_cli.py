@@ -135,7 +135,7 @@ def test_serve_answers_http(tmp_path: Path) -> None:
                 body: bytes = answer.read()
                 return body
 
-        body = wait_until(health, what="the server answers", ignoring=(OSError,))
+        body = wait_until(health, what="the server answers", seconds=60, ignoring=(OSError,))
         assert json.loads(body)["status"] == "ok"
     finally:
         server.terminate()

@@ -17,6 +17,7 @@ from vinculo import __version__
 from vinculo.db import Database
 from vinculo.home import pages as home_pages
 from vinculo.identity import api as identity_api
+from vinculo.identity import link_pages as identity_link_pages
 from vinculo.identity import pages as identity_pages
 from vinculo.invitations import api as invitations_api
 from vinculo.invitations import pages as invitations_pages
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         web_pages,
         home_pages,
         identity_pages,
+        identity_link_pages,
         profiles_pages,
         invitations_pages,
         network_pages,
@@ -116,6 +118,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             ("POST", "/register"): settings.registration_rate_limit,
             ("POST", "/api/v1/auth/token"): settings.login_rate_limit,
             ("POST", "/login"): settings.login_rate_limit,
+            # Each of these may send a mail: as strict as logging in, per address.
+            ("POST", "/api/v1/auth/password-reset"): settings.login_rate_limit,
+            ("POST", "/forgot-password"): settings.login_rate_limit,
+            ("POST", "/api/v1/auth/password-reset/confirm"): settings.login_rate_limit,
+            ("POST", "/reset-password"): settings.login_rate_limit,
+            ("POST", "/api/v1/auth/claim"): settings.login_rate_limit,
+            ("POST", "/claim"): settings.login_rate_limit,
         },
         strict_network={
             ("POST", "/api/v1/auth/register"): settings.registration_network_rate_limit,

@@ -65,6 +65,9 @@ def serve(
     settings = get_settings()
     shared, made = _graph_snapshot(settings)
     typer.echo(f"Vínculo on http://{host}:{port}")
+    if not settings.smtp_host:
+        mail_dir = Path(settings.mail_dir).resolve()
+        typer.echo(f"No SMTP server set (VINCULO_SMTP_HOST): mail is written to {mail_dir}")
     scheduled = None
     if jobs if jobs is not None else settings.serve_jobs:
         scheduled = subprocess.Popen(
@@ -253,11 +256,20 @@ def import_members(
     education: Annotated[
         Path | None, typer.Option(exists=True, dir_okay=False, help="education CSV")
     ] = None,
+    send_claims: Annotated[
+        bool,
+        typer.Option(
+            "--send-claims",
+            help="Mail every imported member with an email a link to claim their account "
+            "(once: a member already sent one is not sent another).",
+        ),
+    ] = False,
 ) -> None:
     """Import members, connections, positions and education from CSV files: all or nothing, and
     running it again changes nothing."""
     import sys
 
+    from vinculo.identity.links import send_claims as mail_claims
     from vinculo.imports.service import ImportFiles, ImportRefused, run_import
 
     files = ImportFiles(members, connections, positions, education)
@@ -266,6 +278,7 @@ def import_members(
     try:
         with database.unit_of_work() as db:
             result = run_import(db, files, progress=bar.show if bar else lambda *_: None)
+            claims = mail_claims(db) if send_claims else None
         if bar:
             bar.finish()
     except ImportRefused as refused:
@@ -282,6 +295,7 @@ def import_members(
         f"Imported {result.members_added} new members ({result.members_known} already here), "
         f"{result.connections_added} connections, {result.positions_added} positions, "
         f"{result.education_added} education entries."
+        + (f" Claim links mailed to {claims} members." if claims is not None else "")
     )
 
 

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     reports_to_restrict: int = Field(default=5, ge=1)
     report_window_days: int = Field(default=90, ge=1)
     max_connections: int = Field(default=30000, ge=1)
+    # Whether a member must confirm their email address before inviting anyone (by default
+    # confirming is a mark others see, not a gate).
+    require_confirmed_email_to_invite: bool = False
     # Whether `vinculo serve` runs the scheduled jobs (`vinculo worker`) beside the web
     # processes; turn it off when the worker runs apart.
     serve_jobs: bool = True

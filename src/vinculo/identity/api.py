@@ -6,13 +6,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from vinculo import clock
-from vinculo.identity import service, two_factor
+from vinculo.errors import N_
+from vinculo.i18n import negotiate, translations
+from vinculo.identity import links, service, two_factor
 from vinculo.identity.models import Member
 from vinculo.identity.schemas import (
+    Accepted,
     AccessToken,
+    AccountClaim,
+    EmailChange,
+    EmailConfirmation,
+    PasswordByLink,
     PasswordChange,
+    PasswordResetRequest,
     RecoveryCodes,
     Registration,
     SessionPage,
@@ -28,6 +37,7 @@ from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.profiles import service as profiles
 from vinculo.profiles.schemas import MyProfile
 from vinculo.schemas import PROBLEM_RESPONSES, PathId
+from vinculo.settings import get_settings
 from vinculo.web.deps import ApiCallerDep, DbSession
 from vinculo.web.routing import UnitRoute
 
@@ -40,15 +50,132 @@ router = APIRouter(
 NO_TOKEN: dict[str, Any] = {"security": [{}]}
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, openapi_extra=NO_TOKEN)
-def register(body: Registration, request: Request, db: DbSession) -> MyProfile:
-    """Create a member account. 409 when the email is taken; 422 naming `password` when the
-    password is easy to guess (in the language of `locale` or Accept-Language)."""
+CLAIM_SENT = N_(
+    "This email belongs to an account your community made for you. We sent it a link to claim "
+    "the account and choose your password."
+)
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MyProfile,
+    openapi_extra=NO_TOKEN,
+    responses={
+        202: {"model": Accepted, "description": "An imported account: a claim link was mailed."}
+    },
+)
+def register(body: Registration, request: Request, db: DbSession) -> MyProfile | JSONResponse:
+    """Create a member account, and mail a link confirming the address (the member acts at
+    once: confirming is a mark, not a gate). 409 when the email is taken; 202 when it is the
+    email of an account `vinculo import` made, which is mailed a link to claim it instead; 422
+    naming `password` when the password is easy to guess (in the language of `locale` or
+    Accept-Language)."""
     _speak(request, body.locale)
-    member = service.register_member(
+    member = service.join(
         db, email=body.email, password=body.password, name=body.name, locale=body.locale
     )
+    if member is None:
+        return _accepted(request, CLAIM_SENT)
     return MyProfile.of_own(profiles.view_profile(db, viewer=member, member_id=member.id))
+
+
+RESET_ASKED = N_(
+    "If this email belongs to a member, a link to choose a new password is on its way. It works "
+    "for one hour."
+)
+
+
+@router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED, openapi_extra=NO_TOKEN)
+def ask_password_reset(body: PasswordResetRequest, request: Request, db: DbSession) -> Accepted:
+    """Mail a link to choose a new password. The same answer whether or not the email belongs
+    to a member."""
+    links.ask_password_reset(db, email=body.email)
+    return Accepted(detail=_gettext(request, RESET_ASKED))
+
+
+@router.post(
+    "/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=NO_TOKEN
+)
+def reset_password(body: PasswordByLink, db: DbSession) -> Response:
+    """Set a new password with the mailed link's token: every session and token of the member
+    ends. 422 naming `token` for a link used, expired or not ours; naming `new_password` when it
+    is easy to guess (the link still works)."""
+    member = links.set_password_by_link(
+        db,
+        token=body.token,
+        password=body.new_password,
+        purpose="reset_password",
+        field="new_password",
+    )
+    notifications.notify(db, member_id=member.id, kind="password_changed", actor_id=member.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/claim", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=NO_TOKEN)
+def claim_account(body: AccountClaim, db: DbSession) -> Response:
+    """Claim an account `vinculo import` made, with the mailed link's token and a password of
+    your own; then get a token as any member does. Its profile, positions, education and
+    connections are kept. 422 naming `token` or `password`."""
+    links.set_password_by_link(
+        db, token=body.token, password=body.password, purpose="claim_account"
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/confirm-email", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=NO_TOKEN)
+def confirm_email(body: EmailConfirmation, db: DbSession) -> Response:
+    """Confirm an address with the mailed link's token: a new account's, or the new address a
+    member asked for, which becomes the account's. 422 naming `token` for a link used, expired
+    or not ours; 409 when another member took the new address meanwhile."""
+    links.confirm_email(db, token=body.token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+CONFIRMATION_SENT = N_("A link to confirm your address is on its way, unless it is confirmed.")
+
+
+@router.post("/confirm-email/resend", status_code=status.HTTP_202_ACCEPTED)
+def resend_confirmation(caller: ApiCallerDep, request: Request, db: DbSession) -> Accepted:
+    """Mail the link confirming your address again (at most once every two minutes)."""
+    links.send_confirmation(db, member=caller.member)
+    return Accepted(detail=_gettext(request, CONFIRMATION_SENT, caller.member.locale))
+
+
+CHANGE_ASKED = N_(
+    "We sent a link to your new address: the change is made once you follow it. Your current "
+    "address was told."
+)
+
+
+@router.post("/email", status_code=status.HTTP_202_ACCEPTED)
+def change_email(
+    body: EmailChange, caller: ApiCallerDep, request: Request, db: DbSession
+) -> Accepted:
+    """Change your email address: with your password (422 naming `password`, counted like a
+    failed login), a link goes to the new address, which becomes yours once followed, and a
+    notice to the current one. 409 when the new address is taken."""
+    service.prove_password(
+        db, member=caller.member, password=body.password, client_address=client_address(request)
+    )
+    links.ask_email_change(db, member=caller.member, new_email=body.new_email)
+    return Accepted(detail=_gettext(request, CHANGE_ASKED, caller.member.locale))
+
+
+def _gettext(request: Request, message: str, locale: str | None = None) -> str:
+    """A message in the member's language, else the request's (as problems are answered)."""
+    chosen = (
+        locale
+        or getattr(request.state, "locale", None)
+        or negotiate(request.headers.get("accept-language"))
+        or get_settings().default_locale
+    )
+    return translations(chosen).gettext(message)
+
+
+def _accepted(request: Request, message: str) -> JSONResponse:
+    body = Accepted(detail=_gettext(request, message))
+    return JSONResponse(body.model_dump(), status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.post("/token", openapi_extra=NO_TOKEN)

@@ -49,7 +49,7 @@ def register(page: AnyPage, fields: FormFields) -> Response:
     )
     if registration is not None:
         member = page.attempt(
-            lambda: service.register_member(
+            lambda: service.join(
                 page.db,
                 email=registration.email,
                 password=registration.password,
@@ -57,6 +57,8 @@ def register(page: AnyPage, fields: FormFields) -> Response:
                 locale=registration.locale,
             )
         )
+        if member is None:
+            return page.render("identity/registered_claim.html", status_code=202)
         if not isinstance(member, VinculoError):
             token = service.first_session(page.db, member=member, client=_client(page.request))
             _start_session(page, token)

@@ -10,7 +10,15 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from vinculo.identity.models import AuthSession, LoginFailure, Member, RecoveryCode, TwoFactor
+from vinculo.identity.models import (
+    NO_PASSWORD,
+    AccountLink,
+    AuthSession,
+    LoginFailure,
+    Member,
+    RecoveryCode,
+    TwoFactor,
+)
 
 
 def member_by_id(db: Session, member_id: int) -> Member | None:
@@ -300,3 +308,81 @@ def count_recovery_codes(db: Session, *, member_id: int) -> int:
         )
         or 0
     )
+
+
+# Links mailed to members.
+
+
+def add_link(db: Session, link: AccountLink) -> None:
+    db.add(link)
+    db.flush()
+
+
+def link_by_hash(db: Session, token_hash: str) -> AccountLink | None:
+    return db.scalars(select(AccountLink).where(AccountLink.token_hash == token_hash)).one_or_none()
+
+
+def use_link(db: Session, *, link_id: int, now: datetime) -> bool:
+    """Mark a link used, unless it was used or it expired; whether this call used it. One
+    conditional UPDATE: of two requests racing with one link, exactly one uses it."""
+    used = db.execute(
+        update(AccountLink)
+        .where(
+            AccountLink.id == link_id, AccountLink.used_at.is_(None), AccountLink.expires_at > now
+        )
+        .values(used_at=now)
+        .execution_options(preserve_rowcount=True, synchronize_session=False)
+    )
+    return bool(used.rowcount)  # type: ignore[attr-defined]
+
+
+def retire_links(db: Session, *, member_id: int, purpose: str, now: datetime) -> None:
+    """End the member's other unused links of a purpose (a new one replaces them)."""
+    db.execute(
+        update(AccountLink)
+        .where(
+            AccountLink.member_id == member_id,
+            AccountLink.purpose == purpose,
+            AccountLink.used_at.is_(None),
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def change_email(db: Session, *, member: Member, email: str) -> bool:
+    """Give the member another address; False when another member has it (even one racing)."""
+    try:
+        with db.begin_nested():
+            member.email = email
+            db.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def last_link_at(db: Session, *, member_id: int, purpose: str) -> datetime | None:
+    """When the member was last sent a link of this purpose."""
+    return db.scalar(
+        select(func.max(AccountLink.created_at)).where(
+            AccountLink.member_id == member_id, AccountLink.purpose == purpose
+        )
+    )
+
+
+def unclaimed_members(db: Session) -> Sequence[Member]:
+    """Imported members with a real email who never set a password and were never sent a claim."""
+    claimed = select(AccountLink.id).where(
+        AccountLink.member_id == Member.id, AccountLink.purpose == "claim_account"
+    )
+    return db.scalars(
+        select(Member)
+        .where(
+            Member.password_hash == NO_PASSWORD,
+            Member.external_id.is_not(None),
+            # Imported without an email: a placeholder under .invalid, which no mail reaches.
+            ~Member.email.endswith(".invalid"),
+            ~claimed.exists(),
+        )
+        .order_by(Member.id)
+    ).all()

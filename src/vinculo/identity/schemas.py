@@ -82,6 +82,44 @@ class PasswordChange(Input):
     new_password: NewPassword
 
 
+LinkToken = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(description="The token of the link the mail holds (its `token` query parameter)."),
+]
+
+
+class PasswordResetRequest(Input):
+    email: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=EMAIL_MAX)
+    ]
+
+
+class PasswordByLink(Input):
+    token: LinkToken
+    new_password: NewPassword
+
+
+class AccountClaim(Input):
+    token: LinkToken
+    password: NewPassword
+
+
+class EmailConfirmation(Input):
+    token: LinkToken
+
+
+class EmailChange(Input):
+    password: GivenPassword
+    new_email: Email
+
+
+class Accepted(Output):
+    """The request was taken; what happens next arrives by email."""
+
+    detail: str
+
+
 class AccessToken(Output):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name, not a secret

@@ -15,14 +15,14 @@ from vinculo import clock
 from vinculo.db import outside_the_unit
 from vinculo.errors import (
     N_,
-    Conflict,
     InvalidCredentials,
     InvalidInput,
     NotFound,
     TooManyRequests,
     VinculoError,
 )
-from vinculo.identity import repository, two_factor
+from vinculo.identity import links, repository, two_factor
+from vinculo.identity.links import EmailTaken
 from vinculo.identity.models import USER_AGENT_MAX, AuthSession, Member
 from vinculo.identity.passwords import (
     hash_password,
@@ -37,12 +37,6 @@ from vinculo.settings import get_settings
 from vinculo.text import fold, tidy
 
 SessionKind = Literal["web", "api"]
-
-
-class EmailTaken(Conflict):
-    slug = "email-taken"
-    title = N_("Email already registered")
-    default_detail = N_("A member with this email already exists.")
 
 
 class TooManyLoginAttempts(TooManyRequests):
@@ -110,6 +104,31 @@ def register_member(
     if not repository.add_member(db, member):
         raise EmailTaken.for_field("email")
     return member
+
+
+def join(
+    db: Session, *, email: str, password: str, name: str, locale: str | None = None
+) -> Member | None:
+    """Register a new member and mail them a link confirming their address; None when the
+    email is that of an imported member who never set a password: they are mailed a link to
+    claim their account instead (their profile and connections wait for them). 409 for an
+    email taken by anyone else."""
+    try:
+        member = register_member(db, email=email, password=password, name=name, locale=locale)
+    except EmailTaken:
+        existing = repository.member_by_email(db, email.strip().lower())
+        if existing is None or not links.is_unclaimed(existing):
+            raise
+        links.send_claim(db, member=existing)
+        return None
+    links.send_confirmation(db, member=member)
+    return member
+
+
+def prove_password(db: Session, *, member: Member, password: str, client_address: str) -> None:
+    """The member's password, before a change that needs it (422 naming `password`), throttled
+    and counted like a login."""
+    _prove(db, member=member, password=password, code=None, client_address=client_address)
 
 
 def search_text_of(*, name: str, headline: str, places: Sequence[str]) -> str:

@@ -66,6 +66,10 @@ class InvitationOut(Output):
     expires_at: datetime
     sender: MemberSummary
     recipient: MemberSummary
+    sender_email_confirmed: bool | None = Field(
+        default=None,
+        description="For received invitations: whether the sender confirmed their email address.",
+    )
     link: LinkOut | None = Field(
         default=None, description="For received invitations: what you share with the sender."
     )
@@ -83,6 +87,9 @@ class InvitationOut(Output):
             expires_at=invitation.expires_at,
             sender=MemberSummary.of(view.sender),
             recipient=MemberSummary.of(view.recipient),
+            sender_email_confirmed=(
+                view.sender.member.email_confirmed_at is not None if view.link is not None else None
+            ),
             link=LinkOut.of(view.link) if view.link is not None else None,
         )
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from vinculo import clock
 from vinculo.db import lock_members, ordered_pair
-from vinculo.errors import N_, Conflict, InvalidInput, NotFound
+from vinculo.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from vinculo.identity import repository as members_repository
 from vinculo.identity.models import Member
 from vinculo.invitations import policies, repository
@@ -52,6 +52,15 @@ class InvitationNotPending(Conflict):
     slug = "invitation-not-pending"
     title = N_("Invitation no longer pending")
     default_detail = N_("This invitation was already answered, withdrawn or has expired.")
+
+
+class EmailNotConfirmed(Forbidden):
+    slug = "email-not-confirmed"
+    title = N_("Confirm your email address first")
+    default_detail = N_(
+        "This community asks members to confirm their email address before inviting. Follow the "
+        "link we mailed you, or ask for a new one in your settings."
+    )
 
 
 class AlreadyConnected(Conflict):
@@ -140,6 +149,8 @@ def send_invitation(
         )
     if to == sender.id:
         raise InvalidInput.for_field("to", N_("You cannot invite yourself."))
+    if sender.email_confirmed_at is None and get_settings().require_confirmed_email_to_invite:
+        raise EmailNotConfirmed()
     # Take turns first, then look: a block committed while we waited must be seen.
     lock_members(db, (sender.id, to))
     recipient = privacy.access_member(db, viewer=sender, member_id=to)

@@ -161,6 +161,10 @@ class MyProfile(MemberOut):
     """Your own profile: everything others see, and your email and language."""
 
     email: str
+    email_confirmed: bool = Field(
+        description="Whether you followed the link mailed to your address (a mark, shown to the "
+        "members you invite)."
+    )
     locale: Locale | None
 
     @classmethod
@@ -168,6 +172,7 @@ class MyProfile(MemberOut):
         return cls(
             **cls._profile_fields(profile),
             email=profile.member.email,
+            email_confirmed=profile.member.email_confirmed_at is not None,
             locale=profile.member.locale,
         )
 

@@ -19,6 +19,8 @@ SecurityEventKind = Literal[
     "logout",
     "password_changed",
     "password_reset",
+    "email_changed",
+    "account_claimed",
     "session_revoked",
     "member_blocked",
     "member_unblocked",
