@@ -21,6 +21,7 @@ from vinculo.identity import link_pages as identity_link_pages
 from vinculo.identity import pages as identity_pages
 from vinculo.invitations import api as invitations_api
 from vinculo.invitations import pages as invitations_pages
+from vinculo.mail import api as mail_api
 from vinculo.mail import pages as mail_pages
 from vinculo.network import api as network_api
 from vinculo.network import pages as network_pages
@@ -153,6 +154,7 @@ def _api_router() -> APIRouter:
         notifications_api,
         suggestions_api,
         security_api,
+        mail_api,
     ):
         api.include_router(area.router)
     return api

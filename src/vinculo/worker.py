@@ -3,7 +3,8 @@ schedule, so that no request waits for them and no serving process spends its co
 `vinculo serve` starts one beside its web processes (unless told not to); a deployment can run
 `vinculo worker` apart instead, on one machine, or from cron with `--once`.
 
-The jobs: expire invitations and send the day-7 reminders (`invitations.sweep`), forget the
+The jobs: expire invitations and send the day-7 reminders (`invitations.sweep`), queue the daily
+digests of notifications (`notifications.service.send_digests`), forget the
 request counters whose windows are over, and fit the reranker of suggestions on the community's
 own connections and store it for the serving processes (`suggestions.engine.fit_reranker`); and,
 in a thread of its own on a shorter schedule, send the mail waiting in the outbox
@@ -18,8 +19,10 @@ from datetime import timedelta
 
 from vinculo import clock
 from vinculo.db import Database
+from vinculo.invitations.service import still_awaiting_answer
 from vinculo.invitations.sweep import SweepResult, sweep_once
 from vinculo.mail.sender import MailSender, Sent, Transport, transport_from
+from vinculo.notifications.service import send_digests
 from vinculo.settings import Settings
 from vinculo.suggestions.engine import fit_reranker, reranker_fitted_at
 from vinculo.throttling.storage import forget_finished_windows
@@ -52,6 +55,7 @@ class Worker:
 
     def _scheduled_jobs(self) -> tuple[SweepResult, int | None]:
         swept = sweep_once(self.database)
+        send_digests(self.database, still_awaiting=still_awaiting_answer)
         forget_finished_windows(self.database)
         fitted = reranker_fitted_at(self.database)
         refit = timedelta(seconds=self.settings.suggestion_refit_seconds)

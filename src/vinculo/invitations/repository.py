@@ -4,7 +4,7 @@ policies read (weekly caps, acceptance, reports, the re-invitation cooldown)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -114,6 +114,19 @@ def _open_counts_statement() -> Select[int, int]:
 
 
 _OPEN_COUNTS = _open_counts_statement()
+
+
+def awaiting_answer(db: Session, *, invitation_ids: Collection[int], now: datetime) -> set[int]:
+    """Of these invitations, those waiting for their recipient's answer and not expired."""
+    return set(
+        db.scalars(
+            select(Invitation.id).where(
+                Invitation.id.in_(sorted(invitation_ids)),
+                Invitation.status.in_(AWAITING_ANSWER),
+                Invitation.expires_at > now,
+            )
+        )
+    )
 
 
 def close_open(

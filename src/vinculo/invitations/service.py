@@ -8,7 +8,7 @@ every read; the sweep (`sweep.py`) only makes it visible in the table and sends 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -21,7 +21,7 @@ from vinculo.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from vinculo.identity import repository as members_repository
 from vinculo.identity.models import Member
 from vinculo.invitations import policies, repository
-from vinculo.invitations.links import Link, links_with
+from vinculo.invitations.links import Link, link_between, links_with
 from vinculo.invitations.models import (
     AWAITING_ANSWER,
     NOTE_MAX,
@@ -33,6 +33,7 @@ from vinculo.network import degrees
 from vinculo.network import service as network
 from vinculo.network.degrees import MemberView
 from vinculo.notifications import service as notifications
+from vinculo.notifications.mails import InvitationFacts, SharedPlaceFact
 from vinculo.pagination import Page, cut_page, decode_cursor
 from vinculo.privacy import service as privacy
 from vinculo.security.service import record_security_event
@@ -187,8 +188,37 @@ def send_invitation(
         kind="invitation_received",
         actor_id=sender.id,
         invitation_id=invitation.id,
+        facts=lambda: facts_for_recipient(db, invitation=invitation, recipient=recipient),
     )
     return _views(db, [invitation], viewer=sender, members=[recipient])[0]
+
+
+def facts_for_recipient(
+    db: Session, *, invitation: Invitation, recipient: Member
+) -> InvitationFacts:
+    """The key facts of the vetting card, as the mail of a received invitation tells them."""
+    link = link_between(db, viewer=recipient, other_id=invitation.sender_id)
+    return InvitationFacts(
+        note=invitation.note,
+        expires_at=invitation.expires_at,
+        mutual_count=link.mutual_count,
+        mutual_names=tuple(view.member.name for view in link.mutual_sample),
+        places=tuple(
+            SharedPlaceFact(
+                kind=place.kind,
+                name=place.name,
+                since=max(place.start_year, place.other_start_year),
+                until=_earlier_end(place.end_year, place.other_end_year),
+            )
+            for place in link.places
+        ),
+    )
+
+
+def _earlier_end(a: int | None, b: int | None) -> int | None:
+    """The end of an overlap: the earlier of two ends, None (still there) for neither."""
+    ends = [end for end in (a, b) if end is not None]
+    return min(ends) if ends else None
 
 
 def place_invitation(
@@ -204,6 +234,7 @@ def place_invitation(
         actor_id=sender.id,
         invitation_id=invitation.id,
         at=sent_at,
+        mail_it=False,
     )
     return invitation
 
@@ -445,6 +476,12 @@ class InvitationCounts:
 def invitation_counts(db: Session, *, member: Member) -> InvitationCounts:
     received, sent = repository.count_open_invitations(db, member_id=member.id, now=clock.now())
     return InvitationCounts(received=received, sent=sent)
+
+
+def still_awaiting_answer(db: Session, invitation_ids: Collection[int]) -> set[int]:
+    """Of these invitations, those still waiting for their recipient's answer (the daily digest
+    tells no other)."""
+    return repository.awaiting_answer(db, invitation_ids=invitation_ids, now=clock.now())
 
 
 def kept_apart_from(db: Session, *, member: Member) -> set[int]:

@@ -7,6 +7,7 @@ conditional update, so sweeps in several processes at once send each reminder on
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Session
 from vinculo import clock
 from vinculo.db import Database
 from vinculo.invitations import repository
+from vinculo.invitations.models import Invitation
 from vinculo.notifications import service as notifications
+from vinculo.notifications.mails import InvitationFacts
 from vinculo.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -47,9 +50,14 @@ def sweep(db: Session, *, batch: int = 500) -> SweepResult:
                 kind="invitation_reminder",
                 actor_id=invitation.sender_id,
                 invitation_id=invitation.id,
+                facts=_facts_of(invitation),
             )
             reminded += 1
     return SweepResult(expired=expired, reminded=reminded)
+
+
+def _facts_of(invitation: Invitation) -> Callable[[], InvitationFacts]:
+    return lambda: InvitationFacts(note=invitation.note, expires_at=invitation.expires_at)
 
 
 def sweep_once(database: Database) -> SweepResult:

@@ -30,6 +30,10 @@ CHOOSABLE_KINDS: dict[str, str] = {
     "invitation_accepted": "immediately",
 }
 
+# The daily digest of notifications is no kind of its own: it carries the kinds its reader chose
+# to get daily, and its unsubscribe address sets each of them to "never".
+DIGEST = "digest"
+
 # How long a sender may hold a mail before another may take it (the first one died).
 CLAIM_SECONDS = 300
 
@@ -47,7 +51,7 @@ def send_mail(
     the address that stops it, in the footer and as RFC 8058 one-click unsubscribe headers; the
     caller has already asked whether the member wants it (`frequency_of`)."""
     unsubscribe = None
-    if member_id is not None and kind in CHOOSABLE_KINDS:
+    if member_id is not None and (kind in CHOOSABLE_KINDS or kind == DIGEST):
         url = unsubscribe_url(member_id=member_id, kind=kind)
         unsubscribe = (language(locale).gettext(N_("Stop these emails")), url)
     composed: Composed = compose(letter, locale=locale, unsubscribe=unsubscribe)
@@ -124,6 +128,13 @@ def choose(db: Session, *, member_id: int, kind: str, frequency: str) -> None:
     )
 
 
+def choose_all(db: Session, *, member_id: int, frequencies: dict[str, str]) -> list[MailChoice]:
+    """Set how the member gets each kind named; every choosable kind after the change."""
+    for kind, frequency in frequencies.items():
+        choose(db, member_id=member_id, kind=kind, frequency=frequency)
+    return preferences_of(db, member_id=member_id)
+
+
 # One-click unsubscribe: the address names the member and the kind, signed with the site's key,
 # so it works without logging in and cannot be made up for someone else. It never expires: a
 # mail read a year later must still stop the next ones.
@@ -153,7 +164,7 @@ def read_unsubscribe_token(token: str) -> Unsubscription:
     """The member and kind a token stops; 404 for a token we did not sign."""
     member, _, rest = token.partition(".")
     kind, _, signature = rest.rpartition(".")
-    if not member.isdigit() or len(member) > 19 or kind not in CHOOSABLE_KINDS:
+    if not member.isdigit() or len(member) > 19 or not (kind in CHOOSABLE_KINDS or kind == DIGEST):
         raise NotFound()
     if not hmac.compare_digest(signature, _signature(int(member), kind)):
         raise NotFound()
@@ -161,13 +172,23 @@ def read_unsubscribe_token(token: str) -> Unsubscription:
 
 
 def unsubscribe(db: Session, *, token: str) -> Unsubscription:
-    """Stop the mails a token names (a member who since chose them again may choose again)."""
+    """Stop the mails a token names (a member who since chose them again may choose again); the
+    digest's stops every kind the member gets daily."""
     found = read_unsubscribe_token(token)
     if not repository.member_exists(db, member_id=found.member_id):
         raise NotFound()
-    repository.set_preference(
-        db, member_id=found.member_id, kind=found.kind, frequency="never", now=clock.now()
-    )
+    if found.kind == DIGEST:
+        kinds = [
+            choice.kind
+            for choice in preferences_of(db, member_id=found.member_id)
+            if choice.frequency == "daily"
+        ]
+    else:
+        kinds = [found.kind]
+    for kind in kinds:
+        repository.set_preference(
+            db, member_id=found.member_id, kind=kind, frequency="never", now=clock.now()
+        )
     return found
 
 

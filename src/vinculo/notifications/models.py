@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vinculo.db import Base, Id, one_of
@@ -37,8 +37,20 @@ class Notification(Base):
     )
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+    # The member gets it by email in the daily digest (they chose "daily" for its kind when it
+    # was made); `mailed_at` says when it was mailed, at once or in a digest, which claims it.
+    for_digest: Mapped[bool] = mapped_column(default=False)
+    mailed_at: Mapped[datetime | None]
 
     __table_args__ = (
         CheckConstraint(one_of("kind", NOTIFICATION_KINDS), name="kind"),
         Index("ix_notification_member_id_id", "member_id", "id"),
+        # The digest's one question: who has notifications waiting for it, since when.
+        Index(
+            "ix_notification_digest_waiting",
+            "member_id",
+            "created_at",
+            sqlite_where=text("for_digest AND mailed_at IS NULL"),
+            postgresql_where=text("for_digest AND mailed_at IS NULL"),
+        ),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -20,6 +21,8 @@ def add_notification(
     actor_id: int,
     invitation_id: int | None,
     now: datetime,
+    for_digest: bool = False,
+    mailed_at: datetime | None = None,
 ) -> None:
     db.add(
         Notification(
@@ -28,6 +31,8 @@ def add_notification(
             actor_id=actor_id,
             invitation_id=invitation_id,
             created_at=now,
+            for_digest=for_digest,
+            mailed_at=mailed_at,
         )
     )
 
@@ -72,4 +77,64 @@ def mark_read(db: Session, *, member_id: int, now: datetime) -> None:
         .where(Notification.member_id == member_id, Notification.read_at.is_(None))
         .values(read_at=now)
         .execution_options(synchronize_session=False)
+    )
+
+
+# Email
+
+
+def members_by_id(db: Session, ids: Sequence[int]) -> dict[int, Member]:
+    return {member.id: member for member in db.scalars(select(Member).where(Member.id.in_(ids)))}
+
+
+def pair_unless_blocked(db: Session, *, member_id: int, actor_id: int) -> dict[int, Member]:
+    """The member and the actor, or nothing when there is a block between them; one query."""
+    return {
+        member.id: member
+        for member in db.scalars(
+            select(Member).where(
+                Member.id.in_((member_id, actor_id)), ~blocked_either_way(member_id, actor_id)
+            )
+        )
+    }
+
+
+def digests_due(db: Session, *, waiting_since: datetime, limit: int) -> list[int]:
+    """Members whose oldest notification waiting for the digest was made by `waiting_since`."""
+    waiting = Notification.for_digest & Notification.mailed_at.is_(None)
+    return list(
+        db.scalars(
+            select(Notification.member_id)
+            .where(waiting)
+            .group_by(Notification.member_id)
+            .having(func.min(Notification.created_at) <= waiting_since)
+            .order_by(Notification.member_id)
+            .limit(limit)
+        )
+    )
+
+
+def claim_for_digest(db: Session, *, member_id: int, now: datetime) -> list[Notification]:
+    """Mark every notification of the member waiting for the digest as mailed, and return them,
+    oldest first, with those whose actor is blocked either way left out (they are claimed too).
+    One conditional UPDATE: of two digests racing, the second finds none."""
+    claimed = db.scalars(
+        update(Notification)
+        .where(
+            Notification.member_id == member_id,
+            Notification.for_digest,
+            Notification.mailed_at.is_(None),
+        )
+        .values(mailed_at=now)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not claimed:
+        return []
+    return list(
+        db.scalars(
+            select(Notification)
+            .where(Notification.id.in_(claimed), _not_blocked(member_id))
+            .order_by(Notification.id)
+        )
     )
