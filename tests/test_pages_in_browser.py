@@ -1,5 +1,6 @@
 """A real Chromium through Playwright, on the real app served by uvicorn: a newcomer registers,
-logs out and in again, edits the profile and finds it on the profile page, in both languages."""
+logs out and in again, edits the profile and finds it on the profile page, in both languages; a
+member who forgot their password gets a new one through the link mailed to them."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ import shutil
 import socket
 import threading
 from collections.abc import Iterator
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 import uvicorn
 
 from tests.helpers import new_email, wait_until
+from tests.smtp_server import LINK, text_of
 from vinculo import migrations
 from vinculo.app import create_app
 from vinculo.db import Database
+from vinculo.mail.sender import FolderTransport, send_waiting
 from vinculo.settings import get_settings
 
 pytestmark = pytest.mark.browser
@@ -37,7 +41,8 @@ ARGS = [
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The address of a server on a database of its own, and that database's URL."""
     if CHROMIUM is None:
         if os.environ.get("VINCULO_REQUIRE_BROWSER") == "1":
             pytest.fail("VINCULO_REQUIRE_BROWSER=1 but no chromium is installed")
@@ -60,11 +65,16 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread.start()
     wait_until(lambda: server.started, what="the server starts")
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", url
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         shutil.rmtree(path.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def base_url(served: tuple[str, str]) -> str:
+    return served[0]
 
 
 TEXTS = {
@@ -149,5 +159,61 @@ def test_register_log_in_edit_and_see_the_profile(base_url: str, language: str) 
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 376
             assert problems == []
+        finally:
+            browser.close()
+
+
+def test_a_forgotten_password_is_replaced_through_the_mailed_link(
+    served: tuple[str, str], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base_url, database_url = served
+    email = new_email("browser-reset")
+    new_password = "the lighthouse keeps its watch"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_context(locale="en").new_page()
+            page.goto(base_url + "/register")
+            page.fill("#field-name", "Olvido Pérez")
+            page.fill("#field-email", email)
+            page.fill("#field-password", "a long enough phrase")
+            page.get_by_role("button", name="Create my account").click()
+            page.get_by_role("button", name="Log out").click()
+
+            page.goto(base_url + "/login")
+            page.get_by_role("link", name="Forgot your password?").click()
+            page.fill("#field-email", email)
+            page.get_by_role("button", name="Send me a link").click()
+            expect(page.get_by_text("is on its way")).to_be_visible()
+
+            # The worker sends the outbox; in development each mail is an .eml file.
+            database = Database(database_url)
+            try:
+                send_waiting(
+                    database,
+                    FolderTransport(tmp_path, show=False),
+                    sender="v@x.example",
+                    attempts=1,
+                )
+            finally:
+                database.dispose()
+            mails = [
+                message_from_bytes(p.read_bytes(), policy=policy.default)
+                for p in tmp_path.glob("*.eml")
+            ]
+            [reset] = [m for m in mails if m["To"] == email and "password" in str(m["Subject"])]
+            [link] = [url for url in LINK.findall(text_of(reset)) if "/reset-password?" in url]
+            page.goto(base_url + link[link.index("/reset-password") :])
+            page.fill("#field-new_password", new_password)
+            page.get_by_role("button", name="Choose a new password").click()
+            expect(page.get_by_role("heading", name="Your password is changed")).to_be_visible()
+
+            page.goto(base_url + "/login")
+            page.fill("#field-email", email)
+            page.fill("#field-password", new_password)
+            page.locator("form.form button[type=submit]").click()
+            expect(page.get_by_role("button", name="Log out")).to_be_visible()
         finally:
             browser.close()

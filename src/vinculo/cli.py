@@ -64,6 +64,10 @@ def serve(
         database.dispose()
     settings = get_settings()
     shared, made = _graph_snapshot(settings)
+    if "VINCULO_PUBLIC_URL" not in os.environ:
+        # Links in mails lead here, unless the operator said where members reach the site.
+        reachable = "localhost" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - a comparison
+        os.environ["VINCULO_PUBLIC_URL"] = f"http://{reachable}:{port}"
     typer.echo(f"Vínculo on http://{host}:{port}")
     if not settings.smtp_host:
         mail_dir = Path(settings.mail_dir).resolve()
