@@ -340,3 +340,33 @@ def test_an_operator_may_require_a_confirmed_address_to_invite(
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_registering_on_the_page_with_an_imported_email_mails_a_claim_link(
+    client: TestClient, database: Database, database_url: str, mailbox: Mailbox, tmp_path: Path
+) -> None:
+    email = new_email("imported")
+    members = tmp_path / "members.csv"
+    members.write_text(f"external_id,name,email,headline,location,sector\nk-1,Ana Sol,{email},,,\n")
+    vinculo("import", "--members", str(members), database_url=database_url)
+    form = client.get("/register")
+    answer = client.post(
+        "/register",
+        data={
+            "name": "Ana",
+            "email": email,
+            "password": NEW_PASSWORD,
+            "csrf_token": csrf_token_of(form.text),
+        },
+    )
+    assert answer.status_code == 202
+    assert "claim the account" in answer.text
+    token = _link(mailbox, database, email, "/claim")
+    page = client.get("/claim", params={"token": token})
+    claimed = client.post(
+        "/claim",
+        data={"token": token, "new_password": NEW_PASSWORD, "csrf_token": csrf_token_of(page.text)},
+        follow_redirects=False,
+    )
+    assert claimed.status_code == 303
+    assert "Ana Sol" in client.get("/").text  # logged in as the imported member
