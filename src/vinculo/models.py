@@ -5,6 +5,7 @@ from vinculo.identity.models import AuthSession, LoginFailure, Member
 from vinculo.invitations.models import Invitation
 from vinculo.network.models import Connection, ConnectionChange
 from vinculo.notifications.models import Notification
+from vinculo.photos.models import MemberPhoto
 from vinculo.privacy.models import Block, PrivacySettings
 from vinculo.profiles.models import Education, Organization, Position, School
 from vinculo.security.models import SecurityEvent
@@ -21,6 +22,7 @@ __all__ = [
     "Invitation",
     "LoginFailure",
     "Member",
+    "MemberPhoto",
     "Notification",
     "Organization",
     "Position",
