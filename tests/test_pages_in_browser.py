@@ -217,3 +217,49 @@ def test_a_forgotten_password_is_replaced_through_the_mailed_link(
             expect(page.get_by_role("button", name="Log out")).to_be_visible()
         finally:
             browser.close()
+
+
+def test_a_photo_uploaded_from_the_profile_form_shows_under_the_csp(base_url: str) -> None:
+    """The file field, the multipart post with its form token, and the photo an `<img>` fetches
+    with the session cookie, allowed by the Content-Security-Policy."""
+    import io
+
+    from PIL import Image
+    from playwright.sync_api import FilePayload, expect, sync_playwright
+
+    upload = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 90, 160)).save(upload, format="JPEG")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_context(locale="en").new_page()
+            problems: list[str] = []
+            page.on(
+                "console",
+                lambda message: problems.append(message.text) if message.type == "error" else None,
+            )
+            page.goto(base_url + "/register")
+            page.fill("#field-name", "Pilar Foto")
+            page.fill("#field-email", new_email("browser-photo"))
+            page.fill("#field-password", "a long enough phrase")
+            page.get_by_role("button", name="Create my account").click()
+            expect(page.get_by_text("Welcome to Vínculo!")).to_be_visible()
+
+            page.goto(base_url + "/profile/edit")
+            jpeg = FilePayload(name="me.jpg", mimeType="image/jpeg", buffer=upload.getvalue())
+            page.set_input_files("#field-photo", files=[jpeg])
+            page.get_by_role("button", name="Upload photo").click()
+            expect(page.get_by_role("button", name="Remove photo")).to_be_visible()
+            photo = page.locator("#photo img.avatar--photo")
+            expect(photo).to_be_visible()
+            page.wait_for_function(
+                "document.querySelector('#photo img.avatar--photo').naturalWidth === 256"
+            )
+            page.goto(base_url + "/profile")
+            page.wait_for_function(
+                "[...document.querySelectorAll('img.avatar--photo')]"
+                ".some((image) => image.naturalWidth === 256)"
+            )
+            assert problems == []
+        finally:
+            browser.close()

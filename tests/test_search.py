@@ -140,7 +140,15 @@ def test_results_carry_the_degree_to_the_viewer(client: TestClient) -> None:
         ("Carla Grado", 2),
         ("Dani Grado", None),
     ]
-    assert set(found[0]) == {"id", "name", "headline", "location", "degree", "mutual_count"}
+    assert set(found[0]) == {
+        "id",
+        "name",
+        "headline",
+        "location",
+        "photo_url",
+        "degree",
+        "mutual_count",
+    }
     assert [member["mutual_count"] for member in found] == [0, 0, 1, 0]
     assert found[0]["id"] == ana["id"]
 

@@ -27,6 +27,8 @@ from vinculo.network import api as network_api
 from vinculo.network import pages as network_pages
 from vinculo.notifications import api as notifications_api
 from vinculo.notifications import pages as notifications_pages
+from vinculo.photos import api as photos_api
+from vinculo.photos import pages as photos_pages
 from vinculo.privacy import api as privacy_api
 from vinculo.privacy import pages as privacy_pages
 from vinculo.process import ProcessServices
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         identity_pages,
         identity_link_pages,
         profiles_pages,
+        photos_pages,
         invitations_pages,
         network_pages,
         privacy_pages,
@@ -108,7 +111,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     install_error_handlers(app)
     # The outermost last: security headers on every answer, the deadline over all the rest.
-    app.add_middleware(BodyLimit, limit=settings.max_request_bytes, render=render_error)
+    # The routes that take a photo allow its size, and a little more for a form's other fields.
+    photo_body = settings.max_photo_bytes + 64 * 1024
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_request_bytes,
+        larger={
+            ("PUT", "/api/v1/members/me/photo"): photo_body,
+            ("POST", "/profile/photo"): photo_body,
+        },
+        render=render_error,
+    )
     app.add_middleware(
         FairUse,
         rates=settings.rate_limit,
@@ -148,6 +161,7 @@ def _api_router() -> APIRouter:
     for area in (
         identity_api,
         profiles_api,
+        photos_api,
         invitations_api,
         network_api,
         privacy_api,

@@ -6,6 +6,7 @@ from vinculo.invitations.models import Invitation
 from vinculo.mail.models import MailPreference, OutboxMail
 from vinculo.network.models import Connection, ConnectionChange
 from vinculo.notifications.models import Notification
+from vinculo.photos.models import MemberPhoto
 from vinculo.privacy.models import Block, PrivacySettings
 from vinculo.profiles.models import Education, Organization, Position, School
 from vinculo.security.models import SecurityEvent
@@ -24,6 +25,7 @@ __all__ = [
     "LoginFailure",
     "MailPreference",
     "Member",
+    "MemberPhoto",
     "Notification",
     "Organization",
     "OutboxMail",

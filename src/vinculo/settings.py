@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     request_deadline: float = Field(default=10.0, gt=0)
     # The largest request body, in bytes (413 beyond).
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # The largest profile photo a member may upload, in bytes (413 beyond); only the routes that
+    # take a photo allow a body this large.
+    max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     # Fair use, per client (a bearer token, a session, else an address): requests a window (in
     # the `limits` notation), requests served at once by one process, and how long the others
     # wait for their turn. Stricter limits per address for registering and logging in, and for

@@ -19,6 +19,7 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 LOCALES = ("es", "en")
 EXTERNAL_ID_MAX = 100
+PHOTO_VERSION_LENGTH = 16
 # The password hash of a member who has never set a password (an imported one): no password
 # verifies against it.
 NO_PASSWORD = "!"  # noqa: S105 - not a secret: a hash nothing matches
@@ -48,6 +49,10 @@ class Member(Base):
     # When the member followed the link sent to their email: a mark, not a gate (unless the
     # operator requires it to invite).
     email_confirmed_at: Mapped[datetime | None]
+    # The profile photo's version (the start of its digest), None without one: every list shows
+    # a member's photo, so its address is known without reading the photos (the photos area
+    # keeps the image, and this column in step with it).
+    photo_version: Mapped[str | None] = mapped_column(String(PHOTO_VERSION_LENGTH))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

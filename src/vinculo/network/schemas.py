@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 from vinculo.network.degrees import MemberView, MutualConnections, PathView, SecondDegree
 from vinculo.network.models import CONNECTION_NOTE_MAX, Tier
 from vinculo.network.service import ConnectionView
+from vinculo.photos.schemas import photo_url
 from vinculo.schemas import Output, Patch
 
 
@@ -18,6 +19,11 @@ class MemberSummary(Output):
     name: str
     headline: str
     location: str
+    photo_url: str | None = Field(
+        description="The member's photo, a 256-pixel WebP square, served to signed-in members "
+        "who may see the member (with the session cookie or the bearer token); it changes when "
+        "the photo does. Null without a photo: show the initial of the name."
+    )
     degree: int | None = Field(description="0 for yourself, 1–3, or null when out of network.")
     mutual_count: int | None = Field(
         default=None,
@@ -33,6 +39,7 @@ class MemberSummary(Output):
             name=member.name,
             headline=member.headline,
             location=member.location,
+            photo_url=photo_url(member),
             degree=view.degree,
             mutual_count=view.mutual_count,
         )

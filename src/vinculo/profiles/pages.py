@@ -14,6 +14,7 @@ from vinculo.profiles import service
 from vinculo.profiles.schemas import CareerEntryIn, EducationIn, PositionIn, ProfileUpdate
 from vinculo.profiles.service import CAREERS, CareerKind
 from vinculo.schemas import PathId
+from vinculo.settings import get_settings
 from vinculo.web.deps import MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
 from vinculo.web.routing import UnitRoute
@@ -48,9 +49,7 @@ def my_profile(page: MemberPage) -> Response:
 
 @router.get("/profile/edit")
 def edit_profile_form(page: MemberPage) -> Response:
-    member = page.member
-    values = {field: getattr(member, field) for field in _PROFILE_FORM_FIELDS}
-    return _render_edit(page, values=values, errors={})
+    return render_edit_form(page, errors={})
 
 
 @router.post("/profile/edit")
@@ -61,7 +60,7 @@ def edit_profile(page: MemberPage, fields: FormFields) -> Response:
     if update is not None:
         service.update_profile(page.db, member=page.member, changes=update.changes())
         return page.redirect(f"/members/{page.member.id}")
-    return _render_edit(page, values=fields, errors=errors, status_code=422)
+    return render_edit_form(page, values=fields, errors=errors, status_code=422)
 
 
 @router.get("/profile/{kind}/new")
@@ -147,15 +146,26 @@ def search(page: MemberPage, q: str = "", cursor: str | None = None) -> Response
     return page.render("profiles/search.html", query=q, results=results)
 
 
-def _render_edit(
-    page: Page, *, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
+def render_edit_form(
+    page: Page,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str],
+    photo_errors: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> Response:
+    """The page editing your profile (its fields as stored unless `values` are given), with
+    the errors of the form just sent: the profile's own, or its photo's (`photos/pages.py`)."""
     member = page.member
+    if values is None:
+        values = {field: getattr(member, field) for field in _PROFILE_FORM_FIELDS}
     return page.render(
         "profiles/edit.html",
         status_code=status_code,
         values=values,
         errors=errors,
+        photo_errors=photo_errors or {},
+        photo_megabytes=f"{get_settings().max_photo_bytes / 1024 / 1024:g}",
         positions=service.entries_of(page.db, member=member, kind="positions"),
         education=service.entries_of(page.db, member=member, kind="education"),
         welcome=page.request.query_params.get("welcome") == "1",

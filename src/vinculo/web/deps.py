@@ -290,5 +290,21 @@ async def member_page(current: Annotated[Page, Depends(page)]) -> Page:
     return current
 
 
+async def any_caller_unit(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AsyncIterator[RequestUnit]:
+    """The unit of work of a request that a page and an API client both make (an image a page
+    shows and the API links to): the member of its bearer token when it has one, else of its
+    session cookie."""
+    kind: identity.SessionKind = "api" if credentials is not None else "web"
+    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    async with _unit(request, token=token, kind=kind) as unit:
+        yield unit
+
+
+AnyCallerUnit = Annotated[RequestUnit, Depends(any_caller_unit, scope="function")]
+
+
 AnyPage = Annotated[Page, Depends(page)]
 MemberPage = Annotated[Page, Depends(member_page)]

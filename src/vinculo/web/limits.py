@@ -34,22 +34,33 @@ ErrorRenderer = Callable[[Request, VinculoError], Awaitable[object]]
 
 class BodyLimit:
     """Refuse a body larger than `limit` bytes with 413: at once when its Content-Length says
-    so; a body sent in chunks without one is read up to the limit before the route sees it."""
+    so; a body sent in chunks without one is read up to the limit before the route sees it.
+    The few routes named in `larger` (method, path) allow a body of their own size instead
+    (a photo's upload)."""
 
-    def __init__(self, app: ASGIApp, *, limit: int, render: ErrorRenderer) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        larger: Mapping[tuple[str, str], int] | None = None,
+        render: ErrorRenderer,
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.larger = dict(larger or {})
         self.render = render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get((scope["method"], scope["path"]), self.limit)
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if declared is not None:
-            if declared.isdigit() and int(declared) > self.limit:
-                await self._refuse(scope, receive, send)
+            if declared.isdigit() and int(declared) > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             # The server holds the body to its declared length.
             await self.app(scope, receive, send)
@@ -63,8 +74,8 @@ class BodyLimit:
             message = await receive()
             messages.append(message)
             size += len(message.get("body", b""))
-            if size > self.limit:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             if message["type"] != "http.request" or not message.get("more_body", False):
                 break
@@ -74,8 +85,8 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.render(Request(scope), TooLarge(limit=self.limit))
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = await self.render(Request(scope), TooLarge(limit=limit))
         await response(scope, receive, send)  # type: ignore[operator]
 
 

@@ -11,6 +11,8 @@ from markupsafe import Markup
 
 from vinculo import i18n
 from vinculo.periods import Period
+from vinculo.photos.schemas import photo_url
+from vinculo.photos.service import LARGE, SMALL
 
 environment = Environment(
     loader=PackageLoader("vinculo.web", "templates"),
@@ -26,6 +28,7 @@ environment = Environment(
 # New-style gettext: `{% trans %}` passes its variables to gettext, which substitutes them escaped.
 # The real translations come with each render's context, which overrides these null ones.
 environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+environment.globals.update(photo_url=photo_url, large_photo=LARGE, small_photo=SMALL)
 
 
 def _new_style(translate: Callable[..., str]) -> Callable[..., str]:
