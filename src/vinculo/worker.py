@@ -5,7 +5,8 @@ schedule, so that no request waits for them and no serving process spends its co
 
 The jobs: expire invitations and send the day-7 reminders (`invitations.sweep`), forget the
 request counters whose windows are over, and fit the reranker of suggestions on the community's
-own connections and store it for the serving processes (`suggestions.engine.fit_reranker`)."""
+own connections and store it for the serving processes (`suggestions.engine.fit_reranker`),
+and erase the accounts closed longer ago than their grace period (`account.service`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from vinculo import clock
+from vinculo.account.service import erase_due_accounts
 from vinculo.db import Database
 from vinculo.invitations.sweep import SweepResult, sweep_once
 from vinculo.settings import Settings
@@ -30,6 +32,7 @@ class Round:
 
     swept: SweepResult
     reranker: int | None  # the version of the reranker it fitted, if it fitted one
+    erased: int = 0  # how many closed accounts it erased
 
 
 class Worker:
@@ -42,12 +45,13 @@ class Worker:
         `VINCULO_SUGGESTION_REFIT_SECONDS`."""
         swept = sweep_once(self.database)
         forget_finished_windows(self.database)
+        erased = erase_due_accounts(self.database)
         fitted = reranker_fitted_at(self.database)
         refit = timedelta(seconds=self.settings.suggestion_refit_seconds)
         version = None
         if fitted is None or clock.now() - fitted > refit:
             version = fit_reranker(self.database)
-        return Round(swept, version)
+        return Round(swept, version, erased)
 
     def run(self, *, stopped: threading.Event, interval: float) -> None:
         """Rounds every `interval` seconds until `stopped` is set; a failed round (the database
