@@ -29,13 +29,16 @@ from tests.helpers import (
     fields_of,
     invitations_in,
     invite,
+    notifications,
     page_text,
     people,
     problem_of,
     register,
+    serving_database,
     statuses,
 )
 from tests.test_races import Call, assert_log_agrees, outcomes, race
+from tests.test_round_trips import statements
 from tests.test_two_factor import Member as TwoFactorMember
 from tests.test_two_factor import code_of
 from vinculo import clock
@@ -241,6 +244,7 @@ def test_closing_hides_the_member_and_ends_everything_at_once(
     connect_people(client, ana, beto)
     connect_people(client, ana, carla)
     invite(client, ana, to=dora)
+    assert [actor for _, actor, _ in notifications(client, dora)] == [ana.id]
     invite(client, eva, to=ana)
     assert degree(client, beto, carla) == 2
     second_token = log_in(client, ana)
@@ -273,8 +277,9 @@ def test_closing_hides_the_member_and_ends_everything_at_once(
         == 0
     )
     assert_log_agrees(database)
-    # Invitations withdrawn both ways.
+    # Invitations withdrawn both ways, and what Dora was told of Ana's is gone with her.
     assert statuses(client, dora, "received") == []
+    assert all(actor != ana.id for _, actor, _ in notifications(client, dora))
     assert invitations_in(client, eva, "sent") == []
     with database.unit_of_work(write=False) as db:
         assert sorted(
@@ -514,3 +519,28 @@ def close_and_reopen_with_a_code(client: TestClient, member: TwoFactorMember) ->
     reopened = member.log_in(code=code_of(member.secret))
     assert reopened.status_code == 200, reopened.text
     assert client.get(ME, headers=bearer(reopened.json()["access_token"])).status_code == 200
+
+
+def test_the_export_makes_as_many_round_trips_however_much_data(
+    client: TestClient, database: Database
+) -> None:
+    def export_statements(person: Person) -> int:
+        with statements(serving_database(client, database)) as sent:
+            archive_of(client.get(EXPORT, headers=person.headers))
+        return len(sent)
+
+    ana, beto, carla, dora = people(client, "Ana Ruiz", "Beto Gil", "Carla Paz", "Dora Sanz")
+    connect_people(client, ana, beto)
+    few = export_statements(ana)
+    for other in (carla, dora):
+        connect_people(client, ana, other)
+        invite(client, other, to=people(client, "Eva Luna")[0])
+        client.post(
+            f"{ME}/positions",
+            json={"title": "Analista", "organization": other.name, "start": "2020"},
+            headers=ana.headers,
+        )
+    client.post(BLOCKS, json={"member": people(client, "Fede Ros")[0].id}, headers=ana.headers)
+
+    assert export_statements(ana) == few
+    assert 0 < few <= 16
