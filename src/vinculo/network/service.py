@@ -89,7 +89,7 @@ def end_connections_of(
 ) -> list[Connection]:
     """Closing or erasing accounts ends every connection of these members, silently, as
     removing each would; the connections that ended, as they were. The caller holds the
-    members' lock."""
+    members' lock, or knows that nobody can connect with them (accounts closed long ago)."""
     removed = repository.delete_connections_of(db, member_ids=member_ids, now=now)
     if removed:
         apply_after_commit(db)

@@ -34,10 +34,9 @@ def _block_partners(member_id: int | ColumnElement[int]) -> CompoundSelect[int]:
 def blocked_either_way(
     a: int | ColumnElement[int], b: SQLColumnExpression[int] | int
 ) -> ColumnElement[bool]:
-    """A condition: `a` blocked `b` or `b` blocked `a` (or `b` closed their account). `b` is
-    usually a column, so that a list
-    leaves out every member hidden from `a` by a block; `a` may be a bound parameter, for a
-    statement built once."""
+    """A condition: `a` blocked `b` or `b` blocked `a`, or `b` closed their account. `b` is
+    usually a column, so that a list leaves out every member hidden from `a`; `a` may be a
+    bound parameter, for a statement built once."""
     other = literal(b) if isinstance(b, int) else b
     return other.in_(_block_partners(a))
 
