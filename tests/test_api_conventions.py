@@ -72,7 +72,7 @@ def test_the_openapi_document_lists_the_api(client: TestClient) -> None:
         assert path in paths, path
     # Only the API is documented: pages are not operations of it.
     assert all(path.startswith("/api/v1/") for path in paths)
-    assert set(paths["/api/v1/members/me"]) == {"get", "patch"}
+    assert set(paths["/api/v1/members/me"]) == {"get", "patch", "delete"}
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower()
 
 
@@ -185,7 +185,7 @@ def test_an_unknown_page_is_a_404_page(client: TestClient) -> None:
     ("method", "path"),
     [
         ("PUT", "/api/v1/members/me"),
-        ("DELETE", "/api/v1/members/me"),
+        ("POST", "/api/v1/members/me"),
         ("POST", "/api/v1/members"),
         ("GET", "/api/v1/auth/token"),
     ],
@@ -359,6 +359,7 @@ RULES_NO_DOCUMENT_CAN_STATE = {
     ("POST", "/api/v1/auth/confirm-email", "token"): "a link mailed, unused, unexpired",
     ("POST", "/api/v1/auth/email", "password"): "it must be the member's password",
     ("POST", "/api/v1/auth/email", "new_email"): "not the address the member has",
+    ("DELETE", "/api/v1/members/me", "password"): "the member's password",
 }
 # Refusals a valid request may meet: no token or a revoked one, an id nobody has (or one the
 # caller may not know of), a state that conflicts, fair use.

@@ -252,7 +252,7 @@ def test_only_production_asks_browsers_for_https(database: Database) -> None:
     [
         ("PUT", "/login", {"GET", "POST"}),
         ("DELETE", "/register", {"GET", "POST"}),
-        ("PUT", "/api/v1/members/me", {"GET", "PATCH"}),
+        ("PUT", "/api/v1/members/me", {"GET", "PATCH", "DELETE"}),
         ("GET", "/api/v1/auth/token", {"POST", "DELETE"}),
         ("POST", "/static/vinculo.css", {"GET", "HEAD"}),
     ],

@@ -14,6 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from limits.storage import RedisStorage
 
 from vinculo import __version__
+from vinculo.account import api as account_api
+from vinculo.account import pages as account_pages
 from vinculo.db import Database
 from vinculo.home import pages as home_pages
 from vinculo.identity import api as identity_api
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         suggestions_pages,
         security_pages,
         mail_pages,
+        account_pages,
     ):
         app.include_router(area_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -169,6 +172,7 @@ def _api_router() -> APIRouter:
         suggestions_api,
         security_api,
         mail_api,
+        account_api,
     ):
         api.include_router(area.router)
     return api

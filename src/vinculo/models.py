@@ -1,5 +1,6 @@
 """Every table, imported in one place so that the metadata (and Alembic) sees the whole schema."""
 
+from vinculo.account.models import ClosedAccountConnection
 from vinculo.db import Base
 from vinculo.identity.models import AccountLink, AuthSession, LoginFailure, Member
 from vinculo.invitations.models import Invitation
@@ -18,6 +19,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "Block",
+    "ClosedAccountConnection",
     "Connection",
     "ConnectionChange",
     "Education",

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failures_per_address: int = Field(default=30, ge=1)
+    # A closed account is erased this many days after it was closed, unless the member logs in
+    # again before (which reopens it).
+    account_erase_days: int = Field(default=14, ge=1, le=3650)
     # The least zxcvbn score (0 to 4) a new password needs; 3 means "safely unguessable": beyond
     # about 10^8 guesses, out of reach of online guessing and slow against an argon2id hash.
     password_min_score: int = Field(default=3, ge=0, le=4)

@@ -6,9 +6,9 @@ schedule, so that no request waits for them and no serving process spends its co
 The jobs: expire invitations and send the day-7 reminders (`invitations.sweep`), queue the daily
 digests of notifications (`notifications.service.send_digests`), forget the
 request counters whose windows are over, and fit the reranker of suggestions on the community's
-own connections and store it for the serving processes (`suggestions.engine.fit_reranker`); and,
-in a thread of its own on a shorter schedule, send the mail waiting in the outbox
-(`mail.sender`)."""
+own connections and store it for the serving processes (`suggestions.engine.fit_reranker`), and
+erase the accounts closed longer ago than their grace period (`account.service`); and, in a
+thread of its own on a shorter schedule, send the mail waiting in the outbox (`mail.sender`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from vinculo import clock
+from vinculo.account.service import erase_due_accounts
 from vinculo.db import Database
 from vinculo.invitations.service import still_awaiting_answer
 from vinculo.invitations.sweep import SweepResult, sweep_once
@@ -37,6 +38,7 @@ class Round:
     swept: SweepResult
     reranker: int | None  # the version of the reranker it fitted, if it fitted one
     mailed: Sent
+    erased: int  # how many closed accounts it erased
 
 
 class Worker:
@@ -50,19 +52,20 @@ class Worker:
     def run_once(self) -> Round:
         """Every job once, the reranker only when the stored one is missing or older than
         `VINCULO_SUGGESTION_REFIT_SECONDS`, then the mail waiting (what the jobs wrote too)."""
-        swept, version = self._scheduled_jobs()
-        return Round(swept, version, self.mail.send_once())
+        swept, version, erased = self._scheduled_jobs()
+        return Round(swept, version, self.mail.send_once(), erased)
 
-    def _scheduled_jobs(self) -> tuple[SweepResult, int | None]:
+    def _scheduled_jobs(self) -> tuple[SweepResult, int | None, int]:
         swept = sweep_once(self.database)
         send_digests(self.database, still_awaiting=still_awaiting_answer)
         forget_finished_windows(self.database)
+        erased = erase_due_accounts(self.database)
         fitted = reranker_fitted_at(self.database)
         refit = timedelta(seconds=self.settings.suggestion_refit_seconds)
         version = None
         if fitted is None or clock.now() - fitted > refit:
             version = fit_reranker(self.database)
-        return swept, version
+        return swept, version, erased
 
     def run(self, *, stopped: threading.Event, interval: float) -> None:
         """Rounds every `interval` seconds until `stopped` is set; a failed round (the database

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from vinculo import clock
+from vinculo.account import service as account
 from vinculo.errors import N_
 from vinculo.i18n import negotiate, translations
 from vinculo.identity import links, service, two_factor
@@ -185,7 +186,8 @@ def issue_token(body: TokenRequest, request: Request, db: DbSession) -> AccessTo
     for the idle limit, and at `expires_at` however often it is used (`lifetime_days` asks for a
     shorter life). When the member turned two-factor sign-in on, also send `code`: without it the
     answer is 401 `second-factor-required`, and a wrong or used code is 401
-    `wrong-second-factor`, counted as a failed login."""
+    `wrong-second-factor`, counted as a failed login. Logging in to an account closed within
+    its grace period reopens it, with its connections."""
     logged_in = service.log_in(
         db,
         email=body.email,
@@ -196,6 +198,8 @@ def issue_token(body: TokenRequest, request: Request, db: DbSession) -> AccessTo
         code=body.code,
         lifetime_days=body.lifetime_days,
     )
+    if logged_in.reopened:
+        account.restore_connections(db, member=logged_in.member)
     left = int((logged_in.expires_at - clock.now()).total_seconds())
     return AccessToken(
         access_token=logged_in.token,

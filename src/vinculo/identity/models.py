@@ -55,6 +55,9 @@ class Member(Base):
     photo_version: Mapped[str | None] = mapped_column(String(PHOTO_VERSION_LENGTH))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # When the member closed their account: hidden from everyone, logged out, and erased once
+    # the grace period is over unless they log in again before (ADR 0016).
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
 
     __table_args__ = (
         CheckConstraint("locale IS NULL OR locale IN ('es', 'en')", name="locale"),

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from vinculo.account import service as account
 from vinculo.errors import VinculoError
 from vinculo.i18n import LOCALES
 from vinculo.identity import service, two_factor
@@ -101,7 +102,7 @@ def log_in(page: AnyPage, request: Request, fields: FormFields) -> Response:
         )
         if not isinstance(logged_in, VinculoError):
             _start_session(page, logged_in.token)
-            return page.redirect(target)
+            return page.redirect(_reopening(page, logged_in) or target)
         if isinstance(logged_in, service.SecondFactorRequired):
             # Two-factor sign-in: the password was right; the code is asked for next.
             page.set_cookie(SIGN_IN_COOKIE, logged_in.pending_sign_in, max_age=SIGN_IN_SECONDS)
@@ -229,6 +230,15 @@ def _start_session(page: AnyPage, token: str) -> None:
     page.set_cookie(SESSION_COOKIE, token, max_age=service.idle_lifetime_seconds())
 
 
+def _reopening(page: AnyPage, logged_in: service.LoggedIn) -> str | None:
+    """After a login that reopened a closed account: its connections restored, and the page
+    that says so."""
+    if not logged_in.reopened:
+        return None
+    account.restore_connections(page.db, member=logged_in.member)
+    return "/settings?saved=reopened"
+
+
 def _client(request: Request) -> service.Client:
     return service.Client(client_address(request), request.headers.get("user-agent", ""))
 
@@ -287,7 +297,7 @@ def log_in_with_code(page: AnyPage, request: Request, fields: FormFields) -> Res
         if not isinstance(logged_in, VinculoError):
             page.set_cookie(SIGN_IN_COOKIE, None)
             _start_session(page, logged_in.token)
-            return page.redirect(target)
+            return page.redirect(_reopening(page, logged_in) or target)
         if isinstance(logged_in, service.SignInExpired):
             page.set_cookie(SIGN_IN_COOKIE, None)
             return page.render(

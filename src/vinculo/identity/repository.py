@@ -39,6 +39,49 @@ def add_member(db: Session, member: Member) -> bool:
     return True
 
 
+def close_member(db: Session, *, member_id: int, at: datetime) -> bool:
+    """Mark an open account closed; False when it was closed already (by a racing request)."""
+    result = db.execute(
+        update(Member)
+        .where(Member.id == member_id, Member.closed_at.is_(None))
+        .values(closed_at=at)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def reopen_member(db: Session, *, member_id: int) -> bool:
+    """Mark a closed account open again; False when it is not there any more (erased)."""
+    result = db.execute(
+        update(Member)
+        .where(Member.id == member_id, Member.closed_at.is_not(None))
+        .values(closed_at=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def members_closed_before(db: Session, *, before: datetime) -> list[tuple[int, str]]:
+    """The id and email of every account closed before this time, their rows locked until the
+    transaction ends (on PostgreSQL): a login reopening one waits, or is waited for and the
+    account is left out."""
+    rows = db.execute(
+        select(Member.id, Member.email).where(Member.closed_at < before).with_for_update()
+    )
+    return [(int(member_id), email) for member_id, email in rows]
+
+
+def delete_closed_members(
+    db: Session, *, member_ids: Sequence[int], emails: Sequence[str], closed_before: datetime
+) -> int:
+    """Delete these members, with everything that goes with them, and the failed logins of their
+    emails; only those still closed since before `closed_before` (a login may have reopened
+    one meanwhile). How many were deleted."""
+    db.execute(delete(LoginFailure).where(LoginFailure.email.in_(emails)))
+    result = db.execute(
+        delete(Member).where(Member.id.in_(member_ids), Member.closed_at < closed_before)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def count_members(db: Session) -> int:
     return db.scalar(select(func.count()).select_from(Member)) or 0
 

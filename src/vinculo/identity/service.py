@@ -15,6 +15,7 @@ from vinculo import clock
 from vinculo.db import outside_the_unit
 from vinculo.errors import (
     N_,
+    Conflict,
     InvalidCredentials,
     InvalidInput,
     NotFound,
@@ -50,6 +51,12 @@ class SessionNotFound(NotFound):
     default_detail = N_("You have no session or token with this id.")
 
 
+class AccountClosed(Conflict):
+    slug = "account-closed"
+    title = N_("Account closed")
+    default_detail = N_("This account is closed already.")
+
+
 class WrongCurrentPassword(InvalidInput):
     default_detail = N_("The current password is not right.")
     keeps_writes = True  # the failed attempt is recorded for throttling
@@ -60,6 +67,8 @@ class LoggedIn:
     member: Member
     token: str
     expires_at: datetime
+    # The account was closed, within its grace period: this login reopened it (ADR 0016).
+    reopened: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +167,8 @@ def log_in(
     now = _refuse_when_throttled_now(db, email=email, client_address=client_address)
 
     member = repository.member_by_email(db, email)
+    if member is not None and not _may_log_in(member, now=now):
+        member = None  # closed past its grace period: as good as erased, whatever the worker did
     if member is None:
         spend_verification_time()
     if member is None or not verify_password(member.password_hash, password):
@@ -191,13 +202,23 @@ def _signed_in(
     now: datetime,
 ) -> LoggedIn:
     """The end of every login, once the password (and code) were right: the account's failures
-    forgotten, its dead sessions cleared, a new session opened and logged."""
+    forgotten, a closed account reopened, its dead sessions cleared, a new session opened and
+    logged."""
+    reopened = member.closed_at is not None
+    if reopened:
+        if not _may_log_in(member, now=now) or not repository.reopen_member(
+            db, member_id=member.id
+        ):
+            raise InvalidCredentials()  # erased meanwhile, or about to be
+        record_security_event(db, member_id=member.id, kind="account_reopened")
     repository.clear_login_failures(db, email=member.email)
     repository.delete_dead_sessions(db, member_id=member.id, idle_since=_idle_since(now), now=now)
     opened = _logged_session(
         db, member=member, kind=kind, client=client, lifetime_days=lifetime_days
     )
-    return LoggedIn(member=member, token=opened.token, expires_at=opened.expires_at)
+    return LoggedIn(
+        member=member, token=opened.token, expires_at=opened.expires_at, reopened=reopened
+    )
 
 
 def first_session(db: Session, *, member: Member, client: Client) -> str:
@@ -269,7 +290,8 @@ def signed_in(db: Session, *, token: str, kind: SessionKind) -> SignedIn | None:
         return None
     auth_session, member = found
     if (
-        auth_session.kind != kind
+        member.closed_at is not None
+        or auth_session.kind != kind
         or auth_session.last_seen_at < _idle_since(now)
         or auth_session.expires_at <= now
     ):
@@ -418,6 +440,64 @@ def change_password(
     member.updated_at = now
     repository.delete_other_sessions(db, member_id=member.id, keep_id=session_id)
     record_security_event(db, member_id=member.id, kind="password_changed")
+
+
+def close_account(db: Session, *, member: Member, password: str, client_address: str) -> datetime:
+    """Identity's part of closing an account, after the password (throttled like a login; with
+    two-factor sign-in on no code is asked, as logging in again undoes it, ADR 0016): the
+    account marked closed, every session and token ended, and logged. 409 when it was closed
+    already (a racing request). Returns the time it was closed."""
+    _prove(db, member=member, password=password, code=None, client_address=client_address)
+    now = clock.now()
+    if not repository.close_member(db, member_id=member.id, at=now):
+        raise AccountClosed()
+    repository.delete_sessions_of(db, member_id=member.id)
+    record_security_event(
+        db, member_id=member.id, kind="account_closed", client_address=client_address
+    )
+    return now
+
+
+def erase_after(closed_at: datetime) -> datetime:
+    """When a closed account is erased, unless its member logs in again before."""
+    return closed_at + timedelta(days=get_settings().account_erase_days)
+
+
+def _may_log_in(member: Member, *, now: datetime) -> bool:
+    """Open, or closed and still within the grace period (logging in reopens it)."""
+    return member.closed_at is None or erase_after(member.closed_at) > now
+
+
+@dataclass(frozen=True)
+class DueForErasure:
+    """The accounts closed before `closed_before`, past their grace period."""
+
+    member_ids: tuple[int, ...]
+    emails: tuple[str, ...]
+    closed_before: datetime
+
+
+def due_for_erasure(db: Session, *, now: datetime) -> DueForErasure:
+    """The accounts closed longer ago than the grace period, due to be erased."""
+    closed_before = now - timedelta(days=get_settings().account_erase_days)
+    found = repository.members_closed_before(db, before=closed_before)
+    return DueForErasure(
+        tuple(member_id for member_id, _ in found),
+        tuple(email for _, email in found),
+        closed_before,
+    )
+
+
+def erase_members(db: Session, *, due: DueForErasure) -> int:
+    """Delete these accounts, with what cascades from them (ADR 0016), and the failed logins of
+    their emails, which are free to register again; only those still closed (a login may have
+    reopened one meanwhile). How many were erased. The caller ended their connections first,
+    so that the graph index learns of it."""
+    if not due.member_ids:
+        return 0
+    return repository.delete_closed_members(
+        db, member_ids=due.member_ids, emails=due.emails, closed_before=due.closed_before
+    )
 
 
 def idle_lifetime_seconds() -> int:

@@ -165,6 +165,21 @@ def close_open(
     return True
 
 
+def withdraw_all_of(db: Session, *, member_id: int, now: datetime) -> None:
+    """Withdraw every open invitation the member sent or received (closing an account): open as
+    its sender sees it, and not past its expiry; an ignored one keeps its `ignored_at`."""
+    db.execute(
+        update(Invitation)
+        .where(
+            or_(Invitation.sender_id == member_id, Invitation.recipient_id == member_id),
+            Invitation.status.in_(OPEN_TO_SENDER),
+            Invitation.expires_at > now,
+        )
+        .values(status=InvitationStatus.WITHDRAWN, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def close_from(
     db: Session, *, sender_id: int, recipient_id: int, status: InvitationStatus, now: datetime
 ) -> None:

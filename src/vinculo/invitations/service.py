@@ -402,6 +402,12 @@ def close_for_block(db: Session, *, blocker_id: int, blocked_id: int, now: datet
     )
 
 
+def withdraw_all_of(db: Session, *, member_id: int, now: datetime) -> None:
+    """Closing an account withdraws the invitations it sent and received that were still open:
+    to the other members they are gone, as the member is."""
+    repository.withdraw_all_of(db, member_id=member_id, now=now)
+
+
 # Reading
 
 

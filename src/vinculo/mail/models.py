@@ -25,9 +25,9 @@ class OutboxMail(Base):
     __tablename__ = "outbox_mail"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    # Who it is for, when a member (kept as None once the member is erased).
+    # Who it is for, when a member: an erased member's mail goes with them, sent or not.
     member_id: Mapped[int | None] = mapped_column(
-        ForeignKey("member.id", ondelete="SET NULL"), index=True
+        ForeignKey("member.id", ondelete="CASCADE"), index=True
     )
     to_address: Mapped[str] = mapped_column(String(ADDRESS_MAX))
     kind: Mapped[str] = mapped_column(String(KIND_MAX))

@@ -81,10 +81,9 @@ def mark_failed_attempt(
     )
 
 
-def mails_to(db: Session, *, address: str) -> Sequence[OutboxMail]:
-    """Every mail to an address, oldest first (for operators and tests)."""
+def mails_of(db: Session, *, member_id: int) -> Sequence[OutboxMail]:
     return db.scalars(
-        select(OutboxMail).where(OutboxMail.to_address == address).order_by(OutboxMail.id)
+        select(OutboxMail).where(OutboxMail.member_id == member_id).order_by(OutboxMail.id)
     ).all()
 
 

@@ -197,5 +197,6 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(4 ** (attempts - 1), 360))
 
 
-def mails_to(db: Session, *, address: str) -> list[OutboxMail]:
-    return list(repository.mails_to(db, address=address))
+def mails_of(db: Session, *, member_id: int) -> list[OutboxMail]:
+    """Every mail written to the member, oldest first (for their export)."""
+    return list(repository.mails_of(db, member_id=member_id))

@@ -24,6 +24,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import insert as insert_statement
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from vinculo.db import copy_rows, insert_new, ordered_pair
@@ -70,6 +72,42 @@ def delete_connection(db: Session, *, a: int, b: int, now: datetime) -> bool:
         return False
     _log_changes(db, [(low, high)], connected=False, now=now)
     return True
+
+
+def delete_connections_of(
+    db: Session, *, member_ids: Sequence[int], now: datetime
+) -> list[Connection]:
+    """Disconnect these members from everyone, logging each change; the connections that were,
+    as they were (detached rows, with both sides' tiers and notes). One statement to delete."""
+    if not member_ids:
+        return []
+    result = db.execute(
+        delete(Connection)
+        .where(or_(Connection.low_id.in_(member_ids), Connection.high_id.in_(member_ids)))
+        .returning(*Connection.__table__.c)
+        .execution_options(synchronize_session=False)
+    )
+    removed = [Connection(**row._mapping) for row in result]
+    _log_changes(db, [(row.low_id, row.high_id) for row in removed], connected=False, now=now)
+    return removed
+
+
+def restore_connections(db: Session, connections: Sequence[Connection], *, now: datetime) -> int:
+    """Connect again pairs that were connected, as they were (since when, both sides' tiers and
+    notes), leaving out any pair connected since; how many were restored."""
+    if not connections:
+        return 0
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    columns = [column.key for column in Connection.__table__.c]
+    result = db.execute(
+        insert(Connection)
+        .values([{key: getattr(connection, key) for key in columns} for connection in connections])
+        .on_conflict_do_nothing(index_elements=["low_id", "high_id"])
+        .returning(Connection.low_id, Connection.high_id)
+    )
+    restored = [(int(low), int(high)) for low, high in result]
+    _log_changes(db, restored, connected=True, now=now)
+    return len(restored)
 
 
 def insert_connections(db: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -18,7 +18,7 @@ from vinculo.identity.models import Member
 from vinculo.network import degrees, repository
 from vinculo.network.degrees import MemberView
 from vinculo.network.index import apply_after_commit
-from vinculo.network.models import Tier
+from vinculo.network.models import Connection, Tier
 from vinculo.pagination import Page, cut_page, decode_cursor
 from vinculo.privacy import service as privacy
 from vinculo.settings import get_settings
@@ -82,6 +82,29 @@ def end_connection_for_block(
     """A block ends the connection between the two, if there was one."""
     if repository.delete_connection(db, a=blocker_id, b=blocked_id, now=now):
         apply_after_commit(db)
+
+
+def end_connections_of(
+    db: Session, *, member_ids: Sequence[int], now: datetime
+) -> list[Connection]:
+    """Closing or erasing accounts ends every connection of these members, silently, as
+    removing each would; the connections that ended, as they were. The caller holds the
+    members' lock, or knows that nobody can connect with them (accounts closed long ago)."""
+    removed = repository.delete_connections_of(db, member_ids=member_ids, now=now)
+    if removed:
+        apply_after_commit(db)
+    return removed
+
+
+def restore_connections(db: Session, connections: Sequence[Connection], *, now: datetime) -> int:
+    """Reopening an account connects again those of the connections it ended that the caller
+    found may be (no block, nobody closed since), as they were, with both sides' tiers and
+    notes; pairs connected meanwhile stay as they are. How many. The caller holds the
+    members' lock."""
+    restored = repository.restore_connections(db, connections, now=now)
+    if restored:
+        apply_after_commit(db)
+    return restored
 
 
 def add_connections(db: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -23,18 +23,20 @@ from vinculo.privacy.models import Block, PrivacySettings
 
 
 def _block_partners(member_id: int | ColumnElement[int]) -> CompoundSelect[int]:
-    """The members with a block between them and this member, either way."""
+    """The members with a block between them and this member, either way, and the members who
+    closed their account, whom nobody may reach (ADR 0016): hidden the same way."""
     blocked = select(Block.blocked_id).where(Block.blocker_id == member_id)
     blockers = select(Block.blocker_id).where(Block.blocked_id == member_id)
-    return blocked.union(blockers)
+    closed = select(Member.id).where(Member.closed_at.is_not(None))
+    return blocked.union(blockers, closed)
 
 
 def blocked_either_way(
     a: int | ColumnElement[int], b: SQLColumnExpression[int] | int
 ) -> ColumnElement[bool]:
-    """A condition: `a` blocked `b` or `b` blocked `a`. `b` is usually a column, so that a list
-    leaves out every member hidden from `a` by a block; `a` may be a bound parameter, for a
-    statement built once."""
+    """A condition: `a` blocked `b` or `b` blocked `a`, or `b` closed their account. `b` is
+    usually a column, so that a list leaves out every member hidden from `a`; `a` may be a
+    bound parameter, for a statement built once."""
     other = literal(b) if isinstance(b, int) else b
     return other.in_(_block_partners(a))
 

@@ -51,8 +51,8 @@ CONNECTIONS_ONLY = N_("This member shows their connections only to their connect
 
 
 def access_member(db: Session, *, viewer: Member, member_id: int) -> Member:
-    """The one way to reach a member: 404 when there is none, or when a block, either way,
-    hides them from the viewer. The viewer reaches themselves."""
+    """The one way to reach a member: 404 when there is none, when a block, either way, hides
+    them from the viewer, or when they closed their account. The viewer reaches themselves."""
     if member_id == viewer.id:
         return viewer
     member = repository.member_unless_blocked(db, viewer_id=viewer.id, member_id=member_id)

@@ -26,6 +26,8 @@ SecurityEventKind = Literal[
     "member_unblocked",
     "two_factor_changed",
     "report_sent",
+    "account_closed",
+    "account_reopened",
 ]
 SECURITY_EVENT_KINDS: tuple[str, ...] = get_args(SecurityEventKind)
 

@@ -88,7 +88,7 @@ def upgrade() -> None:
             ["member_id"],
             ["member.id"],
             name=op.f("fk_outbox_mail_member_id_member"),
-            ondelete="SET NULL",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_mail")),
     )

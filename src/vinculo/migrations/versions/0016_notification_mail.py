@@ -2,7 +2,7 @@
 mailed.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-02 01:10:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import vinculo.db
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
