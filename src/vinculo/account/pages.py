@@ -28,7 +28,7 @@ def download_my_data(page: MemberPage, request: Request) -> Response:
 @router.post("/settings/close-account")
 def close_my_account(page: MemberPage, request: Request, fields: FormFields) -> Response:
     closing, errors = parse_form(AccountClosing, fields, gettext=page.gettext)
-    status_code, headers = 422, {}
+    refusal = None
     if closing is not None:
         # A wrong password is shown here, and stays counted as a failed login.
         closed = page.attempt(
@@ -42,20 +42,10 @@ def close_my_account(page: MemberPage, request: Request, fields: FormFields) -> 
         if not isinstance(closed, VinculoError):
             page.set_cookie(SESSION_COOKIE, None)
             return page.redirect("/account-closed")
-        errors, status_code, headers = (
-            errors_of(closed, gettext=page.gettext),
-            closed.status,
-            closed.headers,
-        )
-    response = page.render(
-        "identity/settings.html",
-        status_code=status_code,
-        errors={},
-        close_errors=errors,
-        saved=None,
+        refusal, errors = closed, errors_of(closed, gettext=page.gettext)
+    return page.render_refused(
+        "identity/settings.html", refusal, errors={}, close_errors=errors, saved=None
     )
-    response.headers.update(headers)
-    return response
 
 
 @router.get("/account-closed")

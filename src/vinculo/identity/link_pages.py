@@ -154,26 +154,20 @@ def resend_confirmation(page: MemberPage) -> Response:
 @router.post("/settings/email-address")
 def change_email(page: MemberPage, request: Request, fields: FormFields) -> Response:
     change, errors = parse_form(EmailChange, fields, gettext=page.gettext)
-    status_code, headers = 422, {}
+    refusal = None
     if change is not None:
         asked = page.attempt(lambda: _ask_email_change(page, request, change))
         if not isinstance(asked, VinculoError):
             return page.redirect("/settings?saved=email-change-sent")
-        errors, status_code, headers = (
-            errors_of(asked, gettext=page.gettext),
-            asked.status,
-            asked.headers,
-        )
-    response = page.render(
+        refusal, errors = asked, errors_of(asked, gettext=page.gettext)
+    return page.render_refused(
         "identity/settings.html",
-        status_code=status_code,
+        refusal,
         errors={},
         email_errors=errors,
         email_values={"new_email": fields.get("new_email", "")},
         saved=None,
     )
-    response.headers.update(headers)
-    return response
 
 
 def _ask_email_change(page: Page, request: Request, change: EmailChange) -> None:

@@ -142,7 +142,7 @@ def settings_page(page: MemberPage) -> HTMLResponse:
 @router.post("/settings/password")
 def change_password(page: MemberPage, request: Request, fields: FormFields) -> Response:
     change, errors = parse_form(PasswordChange, fields, gettext=page.gettext)
-    status_code, headers = 422, {}
+    refusal = None
     if change is not None and page.session_id is not None:
         session_id = page.session_id
         # A refusal is shown here; a wrong current password stays counted (for throttling).
@@ -157,16 +157,8 @@ def change_password(page: MemberPage, request: Request, fields: FormFields) -> R
         )
         if not isinstance(changed, VinculoError):
             return page.redirect("/settings?saved=password")
-        errors, status_code, headers = (
-            errors_of(changed, gettext=page.gettext),
-            changed.status,
-            changed.headers,
-        )
-    response = page.render(
-        "identity/settings.html", status_code=status_code, errors=errors, saved=None
-    )
-    response.headers.update(headers)
-    return response
+        refusal, errors = changed, errors_of(changed, gettext=page.gettext)
+    return page.render_refused("identity/settings.html", refusal, errors=errors, saved=None)
 
 
 @router.get("/settings/sessions")

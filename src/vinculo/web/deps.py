@@ -234,6 +234,17 @@ class Page:
         body = render(template, self.context(**values))
         return self.finish(HTMLResponse(body, status_code=status_code))
 
+    def render_refused(
+        self, template: str, refusal: VinculoError | None, **values: Any
+    ) -> HTMLResponse:
+        """A form shown again after it was refused: with the refusal's status and headers (a
+        429's Retry-After), or 422 when the input itself did not parse (`refusal` None)."""
+        status_code = refusal.status if refusal is not None else 422
+        response = self.render(template, status_code=status_code, **values)
+        if refusal is not None:
+            response.headers.update(refusal.headers)
+        return response
+
     def redirect(self, url: str) -> RedirectResponse:
         """After a successful form post: see the result with a GET (303 See Other)."""
         return self.finish(RedirectResponse(url, status_code=303))
