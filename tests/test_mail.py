@@ -21,7 +21,7 @@ from vinculo.errors import NotFound
 from vinculo.mail import service
 from vinculo.mail.composing import Action, Letter
 from vinculo.mail.models import OutboxMail
-from vinculo.mail.sender import FolderTransport, send_waiting
+from vinculo.mail.sender import FolderTransport, forget_old_mail, send_waiting
 
 LETTER = Letter(
     subject="Ana Ruiz invited you to connect",
@@ -201,3 +201,18 @@ def test_in_development_mail_is_an_eml_file_in_the_folder(
     shown = capsys.readouterr().out
     assert "dev@vinculo.example" in shown
     assert "http://127.0.0.1:8000/invitations" in shown
+
+
+def test_the_worker_forgets_mail_a_while_after_it_was_sent(
+    database: Database, mailbox: Mailbox
+) -> None:
+    sent = _queue(database, to="old@vinculo.example", member_id=None, kind="notice")
+    mailbox.deliver(database)
+    waiting = _queue(database, to="new@vinculo.example", member_id=None, kind="notice")
+    with clock.frozen(clock.now() + timedelta(days=29)):
+        assert forget_old_mail(database, keep_days=30) == 0
+    with clock.frozen(clock.now() + timedelta(days=31)):
+        assert forget_old_mail(database, keep_days=30) == 1
+    with database.unit_of_work(write=False) as db:
+        assert db.get(OutboxMail, sent) is None
+        assert db.get(OutboxMail, waiting) is not None  # not sent yet: kept until it is

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # longer after each failure) before giving up on it.
     mail_poll_seconds: float = Field(default=1.0, gt=0)
     mail_attempts: int = Field(default=8, ge=1)
+    # Days a sent (or given up) mail stays in the outbox, for the member's export and the
+    # operators' questions, before the worker deletes it.
+    mail_keep_days: int = Field(default=30, ge=1)
 
     # Identity
     session_idle_days: int = Field(default=14, ge=1)

@@ -4,11 +4,12 @@ schedule, so that no request waits for them and no serving process spends its co
 `vinculo worker` apart instead, on one machine, or from cron with `--once`.
 
 The jobs: expire invitations and send the day-7 reminders (`invitations.sweep`), queue the daily
-digests of notifications (`notifications.service.send_digests`), forget the
-request counters whose windows are over, and fit the reranker of suggestions on the community's
-own connections and store it for the serving processes (`suggestions.engine.fit_reranker`), and
-erase the accounts closed longer ago than their grace period (`account.service`); and, in a
-thread of its own on a shorter schedule, send the mail waiting in the outbox (`mail.sender`)."""
+digests of notifications (`notifications.service.send_digests`), forget the request counters
+whose windows are over and the mail sent more than `VINCULO_MAIL_KEEP_DAYS` ago, erase the
+accounts closed longer ago than their grace period (`account.service`), and fit the reranker of
+suggestions on the community's own connections and store it for the serving processes
+(`suggestions.engine.fit_reranker`); and, in a thread of its own on a shorter schedule, send the
+mail waiting in the outbox (`mail.sender`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from vinculo.account.service import erase_due_accounts
 from vinculo.db import Database
 from vinculo.invitations.service import still_awaiting_answer
 from vinculo.invitations.sweep import SweepResult, sweep_once
-from vinculo.mail.sender import MailSender, Sent, Transport, transport_from
+from vinculo.mail.sender import MailSender, Sent, Transport, forget_old_mail, transport_from
 from vinculo.notifications.service import send_digests
 from vinculo.settings import Settings
 from vinculo.suggestions.engine import fit_reranker, reranker_fitted_at
@@ -59,6 +60,7 @@ class Worker:
         swept = sweep_once(self.database)
         send_digests(self.database, still_awaiting=still_awaiting_answer)
         forget_finished_windows(self.database)
+        forget_old_mail(self.database, keep_days=self.settings.mail_keep_days)
         erased = erase_due_accounts(self.database)
         fitted = reranker_fitted_at(self.database)
         refit = timedelta(seconds=self.settings.suggestion_refit_seconds)

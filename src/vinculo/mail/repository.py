@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import column, exists, select, table, update
+from sqlalchemy import column, delete, exists, select, table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -79,6 +79,19 @@ def mark_failed_attempt(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+def forget_mails_done_before(db: Session, *, before: datetime) -> int:
+    """Delete the mails sent or given up on before `before`; how many."""
+    done = db.execute(
+        delete(OutboxMail)
+        .where(
+            ((OutboxMail.sent_at.is_not(None)) & (OutboxMail.sent_at < before))
+            | ((OutboxMail.failed_at.is_not(None)) & (OutboxMail.failed_at < before))
+        )
+        .execution_options(preserve_rowcount=True)
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def mails_of(db: Session, *, member_id: int) -> Sequence[OutboxMail]:

@@ -207,6 +207,14 @@ def send_waiting(
     return Sent(sent, retried, failed)
 
 
+def forget_old_mail(database: Database, *, keep_days: int) -> int:
+    """Delete the mail sent or given up on more than `keep_days` ago; how many."""
+    with database.unit_of_work() as db:
+        return repository.forget_mails_done_before(
+            db, before=clock.now() - timedelta(days=keep_days)
+        )
+
+
 class MailSender:
     """The worker's sender: looks for due mail every `VINCULO_MAIL_POLL_SECONDS`."""
 
