@@ -216,3 +216,23 @@ def test_the_worker_forgets_mail_a_while_after_it_was_sent(
     with database.unit_of_work(write=False) as db:
         assert db.get(OutboxMail, sent) is None
         assert db.get(OutboxMail, waiting) is not None  # not sent yet: kept until it is
+
+
+def test_a_link_stays_whole_in_the_eml_file(database: Database, tmp_path: Path) -> None:
+    """A reader of the raw file (or a script looking for the link) finds it as it was written."""
+    _queue(database, to="raw@vinculo.example", member_id=None, kind="notice")
+    send_waiting(database, FolderTransport(tmp_path, show=False), sender="a@b.example", attempts=1)
+    [path] = tmp_path.glob("*.eml")
+    assert "http://127.0.0.1:8000/invitations\n" in path.read_text(encoding="utf-8")
+
+
+def test_a_line_too_long_for_smtp_is_encoded(database: Database, tmp_path: Path) -> None:
+    long_letter = Letter(subject="Long", greeting="Hello,", paragraphs=("ñ" * 1500,))
+    with database.unit_of_work() as db:
+        service.send_mail(db, to="long@vinculo.example", letter=long_letter, kind="x", locale="en")
+    send_waiting(database, FolderTransport(tmp_path, show=False), sender="a@b.example", attempts=1)
+    [path] = tmp_path.glob("*.eml")
+    raw = path.read_bytes()
+    assert max(len(line) for line in raw.splitlines()) <= 998
+    message = message_from_bytes(raw, policy=policy.default)
+    assert "ñ" * 1500 in text_of(message)

@@ -60,9 +60,21 @@ def message_of(mail: OutboxMail, *, sender: str) -> EmailMessage:
     if mail.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(mail.text_body)
-    message.add_alternative(mail.html_body, subtype="html")
+    message.set_content(mail.text_body, cte=_encoding(mail.text_body))
+    message.add_alternative(mail.html_body, subtype="html", cte=_encoding(mail.html_body))
     return message
+
+
+# The longest line SMTP carries (RFC 5321: 1000 octets with the line break).
+LINE_MAX = 998
+
+
+def _encoding(body: str) -> str:
+    """8bit, so that a link stays whole on its line, as a reader of the .eml file or a plain-text
+    mail program sees it (every SMTP server of this century takes 8BITMIME); quoted-printable for
+    a body with a line too long for SMTP."""
+    longest = max((len(line.encode()) for line in body.splitlines()), default=0)
+    return "8bit" if longest <= LINE_MAX else "quoted-printable"
 
 
 class SmtpTransport:
