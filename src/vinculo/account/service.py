@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from vinculo import clock
 from vinculo.account import repository
 from vinculo.db import Database, lock_members
+from vinculo.identity import closing, two_factor
 from vinculo.identity import service as identity
-from vinculo.identity import two_factor
 from vinculo.identity.models import Member
 from vinculo.invitations import service as invitations
 from vinculo.invitations.models import Invitation, InvitationStatus
@@ -52,9 +52,8 @@ def close_account(
     from everyone, logged out everywhere, the invitations it sent and received withdrawn, its
     connections ended (kept for the grace period, to be restored on reopening). Erased after
     the grace period unless the member logs in again."""
-    closed_at = identity.close_account(
-        db, member=member, password=password, client_address=client_address
-    )
+    identity.prove_password(db, member=member, password=password, client_address=client_address)
+    closed_at = closing.close_account(db, member=member, client_address=client_address)
     # After the account's login lock (taken with the password) and before reading anything
     # between this member and others: an invitation being accepted or a connection being made
     # with them either committed before (and is ended here) or waits and finds them closed.
@@ -62,7 +61,7 @@ def close_account(
     invitations.withdraw_all_of(db, member_id=member.id, now=closed_at)
     ended = network.end_connections_of(db, member_ids=[member.id], now=closed_at)
     repository.keep_connections(db, member_id=member.id, connections=ended)
-    return ClosedAccount(closed_at, identity.erase_after(closed_at))
+    return ClosedAccount(closed_at, closing.erase_after(closed_at))
 
 
 def restore_connections(db: Session, *, member: Member) -> int:
@@ -83,11 +82,11 @@ def erase_closed_accounts(db: Session, *, now: datetime) -> int:
     """Erase the accounts closed longer ago than the grace period: their connections ended (the
     graph index learns it, should any have been made since), then the member and everything
     that cascades from them (ADR 0016, docs/privacy.md); how many."""
-    due = identity.due_for_erasure(db, now=now)
+    due = closing.due_for_erasure(db, now=now)
     if not due.member_ids:
         return 0
     network.end_connections_of(db, member_ids=due.member_ids, now=now)
-    erased = identity.erase_members(db, due=due)
+    erased = closing.erase_members(db, due=due)
     log.info("erased %d closed accounts", erased)
     return erased
 

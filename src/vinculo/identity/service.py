@@ -15,7 +15,6 @@ from vinculo import clock
 from vinculo.db import outside_the_unit
 from vinculo.errors import (
     N_,
-    Conflict,
     InvalidCredentials,
     InvalidInput,
     NotFound,
@@ -23,6 +22,7 @@ from vinculo.errors import (
     VinculoError,
 )
 from vinculo.identity import links, repository, two_factor
+from vinculo.identity.closing import may_log_in
 from vinculo.identity.links import EmailTaken
 from vinculo.identity.models import USER_AGENT_MAX, AuthSession, Member
 from vinculo.identity.passwords import (
@@ -49,12 +49,6 @@ class SessionNotFound(NotFound):
     slug = "session-not-found"
     title = N_("Session not found")
     default_detail = N_("You have no session or token with this id.")
-
-
-class AccountClosed(Conflict):
-    slug = "account-closed"
-    title = N_("Account closed")
-    default_detail = N_("This account is closed already.")
 
 
 class WrongCurrentPassword(InvalidInput):
@@ -167,7 +161,7 @@ def log_in(
     now = _refuse_when_throttled_now(db, email=email, client_address=client_address)
 
     member = repository.member_by_email(db, email)
-    if member is not None and not _may_log_in(member, now=now):
+    if member is not None and not may_log_in(member, now=now):
         member = None  # closed past its grace period: as good as erased, whatever the worker did
     if member is None:
         spend_verification_time()
@@ -206,9 +200,7 @@ def _signed_in(
     logged."""
     reopened = member.closed_at is not None
     if reopened:
-        if not _may_log_in(member, now=now) or not repository.reopen_member(
-            db, member_id=member.id
-        ):
+        if not may_log_in(member, now=now) or not repository.reopen_member(db, member_id=member.id):
             raise InvalidCredentials()  # erased meanwhile, or about to be
         record_security_event(db, member_id=member.id, kind="account_reopened")
     repository.clear_login_failures(db, email=member.email)
@@ -440,64 +432,6 @@ def change_password(
     member.updated_at = now
     repository.delete_other_sessions(db, member_id=member.id, keep_id=session_id)
     record_security_event(db, member_id=member.id, kind="password_changed")
-
-
-def close_account(db: Session, *, member: Member, password: str, client_address: str) -> datetime:
-    """Identity's part of closing an account, after the password (throttled like a login; with
-    two-factor sign-in on no code is asked, as logging in again undoes it, ADR 0016): the
-    account marked closed, every session and token ended, and logged. 409 when it was closed
-    already (a racing request). Returns the time it was closed."""
-    _prove(db, member=member, password=password, code=None, client_address=client_address)
-    now = clock.now()
-    if not repository.close_member(db, member_id=member.id, at=now):
-        raise AccountClosed()
-    repository.delete_sessions_of(db, member_id=member.id)
-    record_security_event(
-        db, member_id=member.id, kind="account_closed", client_address=client_address
-    )
-    return now
-
-
-def erase_after(closed_at: datetime) -> datetime:
-    """When a closed account is erased, unless its member logs in again before."""
-    return closed_at + timedelta(days=get_settings().account_erase_days)
-
-
-def _may_log_in(member: Member, *, now: datetime) -> bool:
-    """Open, or closed and still within the grace period (logging in reopens it)."""
-    return member.closed_at is None or erase_after(member.closed_at) > now
-
-
-@dataclass(frozen=True)
-class DueForErasure:
-    """The accounts closed before `closed_before`, past their grace period."""
-
-    member_ids: tuple[int, ...]
-    emails: tuple[str, ...]
-    closed_before: datetime
-
-
-def due_for_erasure(db: Session, *, now: datetime) -> DueForErasure:
-    """The accounts closed longer ago than the grace period, due to be erased."""
-    closed_before = now - timedelta(days=get_settings().account_erase_days)
-    found = repository.members_closed_before(db, before=closed_before)
-    return DueForErasure(
-        tuple(member_id for member_id, _ in found),
-        tuple(email for _, email in found),
-        closed_before,
-    )
-
-
-def erase_members(db: Session, *, due: DueForErasure) -> int:
-    """Delete these accounts, with what cascades from them (ADR 0016), and the failed logins of
-    their emails, which are free to register again; only those still closed (a login may have
-    reopened one meanwhile). How many were erased. The caller ended their connections first,
-    so that the graph index learns of it."""
-    if not due.member_ids:
-        return 0
-    return repository.delete_closed_members(
-        db, member_ids=due.member_ids, emails=due.emails, closed_before=due.closed_before
-    )
 
 
 def idle_lifetime_seconds() -> int:
