@@ -10,7 +10,8 @@ counts the database round trips of one request of each endpoint in this process,
 driven by Starlette's TestClient; sends two bursts of 200 simultaneous requests while another
 member keeps reading; and prints one markdown table for docs/benchmarks.md, with each target of
 the issue MET or MISSED. The server runs with the product's default settings but for the weekly
-cap on invitations, the login rate and the sweep (see SERVER_SETTINGS). The database is dropped
+cap on invitations, the login rate and the sweep (see SERVER_SETTINGS); its worker mails every
+invitation, to .eml files in the run's folder. The database is dropped
 at the end. Without PostgreSQL or wrk (`./scripts/ensure-wrk`) it says so and prints no table.
 
     .venv/bin/python benchmarks/http.py [--database-url postgresql+psycopg://…/postgres]
@@ -851,7 +852,14 @@ def burst(server: Server, name: str, requests: Sequence[Request], reader: Reques
 
 
 def run(url: str, folder: Path, args: argparse.Namespace) -> Report:
-    environment = {**os.environ, **SERVER_SETTINGS, "VINCULO_DATABASE_URL": url}
+    environment = {
+        **os.environ,
+        **SERVER_SETTINGS,
+        "VINCULO_DATABASE_URL": url,
+        # Every invitation is mailed, by the worker `vinculo serve` starts, as the product does
+        # by default: to .eml files in the run's own folder (no SMTP server here).
+        "VINCULO_MAIL_DIR": str(folder / "mail"),
+    }
     os.environ.update(environment)  # for the app this process builds to count round trips
     get_settings.cache_clear()
     print(f"Seeding {args.members:,} demo members …")

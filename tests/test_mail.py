@@ -63,7 +63,7 @@ def test_a_mail_reaches_the_server_as_text_and_html_with_one_click_unsubscribe(
     assert "- 3 mutual connections" in text
     assert "http://127.0.0.1:8000/invitations" in text
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    unsubscribe = str(message["List-Unsubscribe"]).strip("<>")
+    unsubscribe = str(message["List-Unsubscribe"]).strip().strip("<>")
     assert unsubscribe in text
     assert unsubscribe in html
     assert message["Message-ID"].startswith("<outbox.")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import column, delete, exists, select, table, update
+from sqlalchemy import ColumnElement, and_, column, delete, exists, select, table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -20,45 +20,43 @@ def add_mail(db: Session, mail: OutboxMail) -> int:
     return mail.id
 
 
-def waiting(db: Session, *, now: datetime, limit: int) -> Sequence[int]:
-    """Up to `limit` mails due now and held by no sender, the oldest due first."""
-    return db.scalars(
+def _held_by_none(now: datetime) -> ColumnElement[bool]:
+    """Not sent, not given up on, and held by no sender (or by one whose claim ran out)."""
+    return and_(
+        OutboxMail.sent_at.is_(None),
+        OutboxMail.failed_at.is_(None),
+        (OutboxMail.claimed_until.is_(None)) | (OutboxMail.claimed_until < now),
+    )
+
+
+def claim_waiting(
+    db: Session, *, now: datetime, until: datetime, limit: int
+) -> Sequence[OutboxMail]:
+    """Hold up to `limit` mails due now for a sender until `until`, counting the attempt; the
+    mails it got, the oldest due first. One statement, whose condition is checked again on each
+    row: of two senders racing for a mail, exactly one gets it (on PostgreSQL the second skips
+    the rows the first holds; SQLite's writers take turns)."""
+    due = (
         select(OutboxMail.id)
-        .where(
-            OutboxMail.sent_at.is_(None),
-            OutboxMail.failed_at.is_(None),
-            OutboxMail.send_after <= now,
-            (OutboxMail.claimed_until.is_(None)) | (OutboxMail.claimed_until < now),
-        )
+        .where(_held_by_none(now), OutboxMail.send_after <= now)
         .order_by(OutboxMail.send_after, OutboxMail.id)
         .limit(limit)
-    ).all()
-
-
-def claim(db: Session, *, mail_id: int, now: datetime, until: datetime) -> OutboxMail | None:
-    """Hold one mail for a sender until `until`, counting the attempt; None when another sender
-    holds it or it was sent meanwhile. One conditional UPDATE: of two senders racing for a mail,
-    exactly one gets it."""
-    claimed = db.execute(
-        update(OutboxMail)
-        .where(
-            OutboxMail.id == mail_id,
-            OutboxMail.sent_at.is_(None),
-            OutboxMail.failed_at.is_(None),
-            (OutboxMail.claimed_until.is_(None)) | (OutboxMail.claimed_until < now),
-        )
-        .values(claimed_until=until, attempts=OutboxMail.attempts + 1)
-        .execution_options(preserve_rowcount=True, synchronize_session=False)
+        .with_for_update(skip_locked=True)
     )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
-        return None
-    return db.get(OutboxMail, mail_id, populate_existing=True)
+    claimed = db.scalars(
+        update(OutboxMail)
+        .where(OutboxMail.id.in_(due.scalar_subquery()), _held_by_none(now))
+        .values(claimed_until=until, attempts=OutboxMail.attempts + 1)
+        .returning(OutboxMail),
+        execution_options={"populate_existing": True},
+    ).all()
+    return sorted(claimed, key=lambda mail: (mail.send_after, mail.id))
 
 
-def mark_sent(db: Session, *, mail_id: int, now: datetime) -> None:
+def mark_sent(db: Session, *, mail_ids: Sequence[int], now: datetime) -> None:
     db.execute(
         update(OutboxMail)
-        .where(OutboxMail.id == mail_id)
+        .where(OutboxMail.id.in_(mail_ids))
         .values(sent_at=now, claimed_until=None, last_error="")
         .execution_options(synchronize_session=False)
     )
