@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from vinculo.identity.models import Member
+from vinculo.mail.models import MailPreference
 from vinculo.notifications.models import Notification
 from vinculo.privacy.repository import blocked_either_way
 
@@ -87,16 +88,22 @@ def members_by_id(db: Session, ids: Sequence[int]) -> dict[int, Member]:
     return {member.id: member for member in db.scalars(select(Member).where(Member.id.in_(ids)))}
 
 
-def pair_unless_blocked(db: Session, *, member_id: int, actor_id: int) -> dict[int, Member]:
-    """The member and the actor, or nothing when there is a block between them; one query."""
-    return {
-        member.id: member
-        for member in db.scalars(
-            select(Member).where(
-                Member.id.in_((member_id, actor_id)), ~blocked_either_way(member_id, actor_id)
-            )
+def pair_with_choice(
+    db: Session, *, member_id: int, actor_id: int, kind: str
+) -> tuple[dict[int, Member], str | None]:
+    """The member and the actor, or nothing when there is a block between them, with the
+    member's choice of mail for `kind` (None: they never chose); one query."""
+    rows = db.execute(
+        select(Member, MailPreference.frequency)
+        .outerjoin(
+            MailPreference,
+            (MailPreference.member_id == Member.id) & (MailPreference.kind == kind),
         )
-    }
+        .where(Member.id.in_((member_id, actor_id)), ~blocked_either_way(member_id, actor_id))
+    ).all()
+    members = {member.id: member for member, _ in rows}
+    chosen = next((frequency for member, frequency in rows if member.id == member_id), None)
+    return members, chosen
 
 
 def digests_due(db: Session, *, waiting_since: datetime, limit: int) -> list[int]:

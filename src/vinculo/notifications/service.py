@@ -48,14 +48,17 @@ def notify(
     never; nothing is mailed across a block. `mail_it` false: a notification placed in the past
     (the demo) is not mailed."""
     now = at or clock.now()
-    frequency = "never"
+    frequency, mailed_at = "never", None
     if mail_it and kind in mail.CHOOSABLE_KINDS:
-        frequency = mail.frequency_of(db, member_id=member_id, kind=kind)
-    mailed_at = None
-    if frequency == "immediately" and _mail_now(
-        db, member_id=member_id, kind=kind, actor_id=actor_id, facts=facts
-    ):
-        mailed_at = now
+        # The two members and the reader's choice in one read; nothing across a block.
+        pair, chosen = repository.pair_with_choice(
+            db, member_id=member_id, actor_id=actor_id, kind=kind
+        )
+        if len(pair) == 2:
+            frequency = chosen or mail.CHOOSABLE_KINDS[kind]
+        if frequency == "immediately":
+            _mail_now(db, reader=pair[member_id], actor=pair[actor_id], kind=kind, facts=facts)
+            mailed_at = now
     repository.add_notification(
         db,
         member_id=member_id,
@@ -69,12 +72,8 @@ def notify(
 
 
 def _mail_now(
-    db: Session, *, member_id: int, kind: str, actor_id: int, facts: FactsOf | None
-) -> bool:
-    found = repository.pair_unless_blocked(db, member_id=member_id, actor_id=actor_id)
-    if not found:
-        return False
-    reader, actor = found[member_id], found[actor_id]
+    db: Session, *, reader: Member, actor: Member, kind: str, facts: FactsOf | None
+) -> None:
     locale = reader.locale or get_settings().default_locale
     told = Told(kind, actor, facts() if facts else None)
     mail.send_mail(
@@ -85,7 +84,6 @@ def _mail_now(
         locale=locale,
         member_id=reader.id,
     )
-    return True
 
 
 # The daily digest. A member who chose "daily" for a kind gets its notifications in one mail,
