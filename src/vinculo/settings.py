@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
 from typing import Literal
 
@@ -129,6 +131,11 @@ class Settings(BaseSettings):
     suggestion_profiles_max_age_seconds: float = Field(default=60.0, ge=0)
     # How often the worker fits the reranker of suggestions again on the community's network.
     suggestion_refit_seconds: float = Field(default=6 * 3600.0, gt=0)
+
+    def key_for(self, purpose: bytes) -> bytes:
+        """A key of its own for one use of the secret key (two-factor secrets, unsubscribe
+        addresses), so that no two uses share one."""
+        return hmac.new(self.secret_key.encode(), purpose, hashlib.sha256).digest()
 
     @field_validator(
         "rate_limit",

@@ -241,7 +241,7 @@ def _recovery_code_hash(member_id: int, code: str) -> str:
 
 
 def _key(purpose: bytes) -> bytes:
-    return hmac.new(get_settings().secret_key.encode(), purpose, hashlib.sha256).digest()
+    return get_settings().key_for(purpose)
 
 
 def _encrypt(member_id: int, secret: str) -> str:

@@ -113,15 +113,6 @@ def preferences_of(db: Session, *, member_id: int) -> dict[str, str]:
     return {key: value for key, value in rows.all()}  # noqa: C416 - a Result is no mapping
 
 
-def frequencies_of(db: Session, *, member_ids: Sequence[int], kind: str) -> dict[int, str]:
-    rows = db.execute(
-        select(MailPreference.member_id, MailPreference.frequency).where(
-            MailPreference.member_id.in_(member_ids), MailPreference.kind == kind
-        )
-    )
-    return {key: value for key, value in rows.all()}  # noqa: C416 - a Result is no mapping
-
-
 def set_preference(
     db: Session, *, member_id: int, kind: str, frequency: str, now: datetime
 ) -> None:

@@ -49,9 +49,9 @@ def send_mail(
 ) -> int:
     """Put a mail in the outbox; its id. A choosable kind (`CHOOSABLE_KINDS`) to a member carries
     the address that stops it, in the footer and as RFC 8058 one-click unsubscribe headers; the
-    caller has already asked whether the member wants it (`frequency_of`)."""
+    caller has already asked whether the member wants it."""
     unsubscribe = None
-    if member_id is not None and (kind in CHOOSABLE_KINDS or kind == DIGEST):
+    if member_id is not None and _may_unsubscribe(kind):
         url = unsubscribe_url(member_id=member_id, kind=kind)
         unsubscribe = (language(locale).gettext(N_("Stop these emails")), url)
     composed: Composed = compose(letter, locale=locale, unsubscribe=unsubscribe)
@@ -103,18 +103,6 @@ def preferences_of(db: Session, *, member_id: int) -> list[MailChoice]:
     ]
 
 
-def frequency_of(db: Session, *, member_id: int, kind: str) -> str:
-    """How the member gets mails of `kind`: immediately, daily or never."""
-    return frequencies_of(db, member_ids=[member_id], kind=kind)[member_id]
-
-
-def frequencies_of(db: Session, *, member_ids: list[int], kind: str) -> dict[int, str]:
-    """How each of these members gets mails of `kind`, in one query."""
-    default = CHOOSABLE_KINDS[kind]
-    chosen = repository.frequencies_of(db, member_ids=member_ids, kind=kind) if member_ids else {}
-    return {member_id: chosen.get(member_id, default) for member_id in member_ids}
-
-
 def choose(db: Session, *, member_id: int, kind: str, frequency: str) -> None:
     """Set how the member gets mails of `kind`."""
     if kind not in CHOOSABLE_KINDS:
@@ -140,9 +128,13 @@ def choose_all(db: Session, *, member_id: int, frequencies: dict[str, str]) -> l
 # mail read a year later must still stop the next ones.
 
 
+def _may_unsubscribe(kind: str) -> bool:
+    return kind in CHOOSABLE_KINDS or kind == DIGEST
+
+
 def _signature(member_id: int, kind: str) -> str:
-    key = hmac.new(get_settings().secret_key.encode(), b"mail-unsubscribe", hashlib.sha256)
-    digest = hmac.new(key.digest(), f"{member_id}:{kind}".encode(), hashlib.sha256).digest()
+    key = get_settings().key_for(b"mail-unsubscribe")
+    digest = hmac.new(key, f"{member_id}:{kind}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:18]).decode()
 
 
@@ -164,7 +156,7 @@ def read_unsubscribe_token(token: str) -> Unsubscription:
     """The member and kind a token stops; 404 for a token we did not sign."""
     member, _, rest = token.partition(".")
     kind, _, signature = rest.rpartition(".")
-    if not member.isdigit() or len(member) > 19 or not (kind in CHOOSABLE_KINDS or kind == DIGEST):
+    if not member.isdigit() or len(member) > 19 or not _may_unsubscribe(kind):
         raise NotFound()
     if not hmac.compare_digest(signature, _signature(int(member), kind)):
         raise NotFound()
