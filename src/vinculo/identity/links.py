@@ -6,7 +6,6 @@ every two minutes, however often it is asked for."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +17,7 @@ from vinculo.db import outside_the_unit
 from vinculo.errors import N_, Conflict, InvalidInput
 from vinculo.identity import mails, repository
 from vinculo.identity.models import NO_PASSWORD, AccountLink, Member
-from vinculo.identity.passwords import hash_password
+from vinculo.identity.passwords import hash_password, token_hash
 from vinculo.identity.strength import weakness
 from vinculo.mail.composing import Letter
 from vinculo.mail.service import link, send_mail
@@ -48,10 +47,6 @@ class LinkNotValid(InvalidInput):
     )
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _locale(member: Member) -> str:
     return member.locale or get_settings().default_locale
 
@@ -72,7 +67,7 @@ def _new_link(
         AccountLink(
             member_id=member.id,
             purpose=purpose,
-            token_hash=_hash(token),
+            token_hash=token_hash(token),
             email=email,
             created_at=now,
             expires_at=now + lasting,
@@ -157,7 +152,7 @@ def confirm_email(db: Session, *, token: str) -> Confirmed:
 
 
 def _usable(db: Session, *, token: str, purpose: str, now: datetime) -> AccountLink:
-    found = repository.link_by_hash(db, _hash(token)) if 0 < len(token) <= 200 else None
+    found = repository.link_by_hash(db, token_hash(token)) if 0 < len(token) <= 200 else None
     if found is None or found.purpose != purpose or found.used_at is not None:
         raise LinkNotValid.for_field("token")
     if found.expires_at <= now:

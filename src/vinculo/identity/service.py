@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from vinculo.identity.passwords import (
     hash_password,
     needs_rehash,
     spend_verification_time,
+    token_hash,
     verify_password,
 )
 from vinculo.identity.strength import WeakPassword, refuse_guessable, weakness
@@ -260,7 +260,7 @@ def _open_session(
     token = secrets.token_urlsafe(32)
     days = _lifetime_days(kind) if lifetime_days is None else lifetime_days
     auth_session = AuthSession(
-        token_hash=_token_hash(token),
+        token_hash=token_hash(token),
         member_id=member.id,
         kind=kind,
         created_at=now,
@@ -276,7 +276,7 @@ def _open_session(
 def signed_in(db: Session, *, token: str, kind: SessionKind) -> SignedIn | None:
     """The member behind a session cookie or bearer token, unless it is unknown, idle too long or
     past its lifetime."""
-    found = repository.session_and_member(db, _token_hash(token))
+    found = repository.session_and_member(db, token_hash(token))
     now = clock.now()
     if found is None:
         return None
@@ -302,7 +302,7 @@ def touch_session(db: Session, *, session_id: int) -> None:
 
 
 def log_out(db: Session, *, token: str) -> None:
-    member_id = repository.delete_session(db, token_hash=_token_hash(token))
+    member_id = repository.delete_session(db, token_hash=token_hash(token))
     if member_id is not None:
         record_security_event(db, member_id=member_id, kind="logout")
 
@@ -506,10 +506,6 @@ def _refuse_when_throttled(
 
 def _idle_since(now: datetime) -> datetime:
     return now - timedelta(days=get_settings().session_idle_days)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # Two-factor sign-in (the domain is in two_factor.py): the second step of logging in, and the
