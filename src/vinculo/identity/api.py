@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from vinculo import clock
 from vinculo.account import service as account
 from vinculo.errors import N_
-from vinculo.i18n import negotiate, translations
+from vinculo.i18n import translations
 from vinculo.identity import links, service, two_factor
 from vinculo.identity.models import Member
 from vinculo.identity.schemas import (
@@ -38,8 +38,8 @@ from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.profiles import service as profiles
 from vinculo.profiles.schemas import MyProfile
 from vinculo.schemas import PROBLEM_RESPONSES, PathId
-from vinculo.settings import get_settings
 from vinculo.web.deps import ApiCallerDep, DbSession
+from vinculo.web.problems import api_locale
 from vinculo.web.routing import UnitRoute
 
 router = APIRouter(
@@ -164,14 +164,9 @@ def change_email(
 
 
 def _gettext(request: Request, message: str, locale: str | None = None) -> str:
-    """A message in the member's language, else the request's (as problems are answered)."""
-    chosen = (
-        locale
-        or getattr(request.state, "locale", None)
-        or negotiate(request.headers.get("accept-language"))
-        or get_settings().default_locale
-    )
-    return translations(chosen).gettext(message)
+    """A message in the member's language, else the request's, as its problems are answered."""
+    _speak(request, locale)
+    return translations(api_locale(request)).gettext(message)
 
 
 def _accepted(request: Request, message: str) -> JSONResponse:

@@ -74,7 +74,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     if _wants_problem_json(request):
-        gettext = translations(_api_locale(request)).gettext
+        gettext = translations(api_locale(request)).gettext
         messages = [(error.field, _translated(error, gettext)) for error in errors]
         translated = gettext(detail)
         body: dict[str, Any] = {
@@ -93,7 +93,7 @@ def problem_response(
     )
 
 
-def _api_locale(request: Request) -> str:
+def api_locale(request: Request) -> str:
     """The API's problems are in English unless the route knows the member's language (it sets
     `request.state.locale`) or the request's Accept-Language asks for another we speak."""
     chosen = getattr(request.state, "locale", None)
