@@ -86,7 +86,7 @@ def log_in(page: AnyPage, request: Request, fields: FormFields) -> Response:
     credentials, errors = parse_form(
         Credentials, fields, gettext=page.gettext, only=("email", "password")
     )
-    status_code, headers = 422, {}
+    refusal = None
     if credentials is not None:
         # A refusal is answered here rather than raised, and the failure the service recorded
         # (for throttling) is kept.
@@ -107,20 +107,14 @@ def log_in(page: AnyPage, request: Request, fields: FormFields) -> Response:
             # Two-factor sign-in: the password was right; the code is asked for next.
             page.set_cookie(SIGN_IN_COOKIE, logged_in.pending_sign_in, max_age=SIGN_IN_SECONDS)
             return page.redirect(f"/login/code?{urlencode({'next': target})}")
-        errors, status_code, headers = (
-            errors_of(logged_in, gettext=page.gettext),
-            logged_in.status,
-            logged_in.headers,
-        )
-    response = page.render(
+        refusal, errors = logged_in, errors_of(logged_in, gettext=page.gettext)
+    return page.render_refused(
         "identity/login.html",
-        status_code=status_code,
+        refusal,
         values={"email": fields.get("email", "")},
         errors=errors,
         next=target,
     )
-    response.headers.update(headers)
-    return response
 
 
 @router.post("/logout")
@@ -275,7 +269,7 @@ def log_in_with_code(page: AnyPage, request: Request, fields: FormFields) -> Res
     confirmation, errors = parse_form(
         TwoFactorConfirmation, fields, gettext=page.gettext, only=("code",)
     )
-    status_code, headers = 422, {}
+    refusal = None
     if confirmation is not None:
         logged_in = page.attempt(
             lambda: service.log_in_with_code(
@@ -299,16 +293,8 @@ def log_in_with_code(page: AnyPage, request: Request, fields: FormFields) -> Res
                 errors=errors_of(logged_in, gettext=page.gettext),
                 next=target,
             )
-        errors, status_code, headers = (
-            errors_of(logged_in, gettext=page.gettext),
-            logged_in.status,
-            logged_in.headers,
-        )
-    response = page.render(
-        "identity/login_code.html", status_code=status_code, errors=errors, next=target
-    )
-    response.headers.update(headers)
-    return response
+        refusal, errors = logged_in, errors_of(logged_in, gettext=page.gettext)
+    return page.render_refused("identity/login_code.html", refusal, errors=errors, next=target)
 
 
 @router.get("/settings/two-factor")
