@@ -4,14 +4,8 @@ from, and each says what to do when the reader did not ask for it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from vinculo.identity.models import Member
-from vinculo.mail.composing import Action, Letter, language
-
-
-def _hello(member: Member, gettext: Callable[[str], str]) -> str:
-    return gettext("Hello %(name)s,") % {"name": member.name}
+from vinculo.mail.composing import Action, Letter, greeting, language
 
 
 def confirm_address(member: Member, *, url: str, locale: str, changing: bool) -> Letter:
@@ -30,7 +24,7 @@ def confirm_address(member: Member, *, url: str, locale: str, changing: bool) ->
         )
     return Letter(
         subject=subject,
-        greeting=_hello(member, _),
+        greeting=greeting(member.name, locale=locale),
         paragraphs=(paragraph, _("The link works once, for 7 days.")),
         action=Action(_("Confirm my address"), url),
         closing=_("If you did not ask for this, ignore this email: nothing changes."),
@@ -41,7 +35,7 @@ def reset_password(member: Member, *, url: str, locale: str) -> Letter:
     _ = language(locale).gettext
     return Letter(
         subject=_("Reset your Vínculo password"),
-        greeting=_hello(member, _),
+        greeting=greeting(member.name, locale=locale),
         paragraphs=(
             _("Someone, probably you, asked to reset the password of your Vínculo account."),
             _(
@@ -59,7 +53,7 @@ def address_changing(member: Member, *, new_address: str, locale: str) -> Letter
     _ = language(locale).gettext
     return Letter(
         subject=_("Your Vínculo email address is being changed"),
-        greeting=_hello(member, _),
+        greeting=greeting(member.name, locale=locale),
         paragraphs=(
             _(
                 "Someone logged in to your account asked to use %(address)s instead of "
@@ -79,7 +73,7 @@ def address_changed(member: Member, *, new_address: str, locale: str) -> Letter:
     _ = language(locale).gettext
     return Letter(
         subject=_("Your Vínculo email address was changed"),
-        greeting=_hello(member, _),
+        greeting=greeting(member.name, locale=locale),
         paragraphs=(
             _(
                 "Your account now uses %(address)s. Mail from Vínculo no longer comes "
@@ -95,7 +89,7 @@ def claim_account(member: Member, *, url: str, locale: str) -> Letter:
     _ = language(locale).gettext
     return Letter(
         subject=_("Your community is on Vínculo: claim your account"),
-        greeting=_hello(member, _),
+        greeting=greeting(member.name, locale=locale),
         paragraphs=(
             _(
                 "Your community added you to Vínculo, its professional network, with "

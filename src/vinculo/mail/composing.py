@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from vinculo import i18n
+from vinculo.errors import N_
 
 _layouts = Environment(
     loader=PackageLoader("vinculo.mail", "templates"),
@@ -54,6 +55,11 @@ class Composed:
 def language(locale: str) -> NullTranslations:
     """The catalog a letter to a reader of `locale` is written with."""
     return i18n.translations(locale)
+
+
+def greeting(name: str, *, locale: str) -> str:
+    """How every letter begins: the reader by name."""
+    return language(locale).gettext(N_("Hello %(name)s,")) % {"name": name}
 
 
 def compose(letter: Letter, *, locale: str, unsubscribe: tuple[str, str] | None) -> Composed:

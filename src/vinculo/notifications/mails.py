@@ -11,7 +11,7 @@ from datetime import datetime
 from vinculo.errors import N_
 from vinculo.i18n import format_day
 from vinculo.identity.models import Member
-from vinculo.mail.composing import Action, Letter, language
+from vinculo.mail.composing import Action, Letter, greeting, language
 from vinculo.mail.service import link
 
 # Where a mail about an invitation sends its reader: the invitations waiting for them.
@@ -57,7 +57,7 @@ def letter_for(told: Told, *, reader: Member, locale: str) -> Letter:
     _ = words.gettext
     actor = told.actor
     facts = told.facts or InvitationFacts()
-    greeting = _(N_("Hello %(name)s,")) % {"name": reader.name}
+    hello = greeting(reader.name, locale=locale)
     if told.kind == "invitation_received":
         said = (
             _(N_("%(name)s, %(headline)s, invited you to connect on Vínculo."))
@@ -70,7 +70,7 @@ def letter_for(told: Told, *, reader: Member, locale: str) -> Letter:
         paragraphs.append(_(N_("What you share:")))
         return Letter(
             subject=_(N_("%(name)s invited you to connect")) % {"name": actor.name},
-            greeting=greeting,
+            greeting=hello,
             paragraphs=tuple(paragraphs),
             facts=_shared(facts, locale),
             action=Action(_(N_("See the invitation")), link(INVITATIONS_PAGE)),
@@ -91,7 +91,7 @@ def letter_for(told: Told, *, reader: Member, locale: str) -> Letter:
             paragraphs.append(_(N_("Their note: “%(note)s”")) % {"note": facts.note})
         return Letter(
             subject=_(N_("%(name)s is waiting for your answer")) % {"name": actor.name},
-            greeting=greeting,
+            greeting=hello,
             paragraphs=tuple(paragraphs),
             action=Action(_(N_("See the invitation")), link(INVITATIONS_PAGE)),
             closing=_(N_("Ignoring it is fine too: they are not told.")),
@@ -99,7 +99,7 @@ def letter_for(told: Told, *, reader: Member, locale: str) -> Letter:
     if told.kind == "invitation_accepted":
         return Letter(
             subject=_(N_("%(name)s accepted your invitation")) % {"name": actor.name},
-            greeting=greeting,
+            greeting=hello,
             paragraphs=(
                 _(N_("%(name)s accepted your invitation: you are now connected."))
                 % {"name": actor.name},
@@ -162,7 +162,7 @@ def digest_letter(told: Sequence[Told], *, reader: Member, locale: str) -> Lette
     ) % {"name": first, "num": others}
     return Letter(
         subject=subject,
-        greeting=_(N_("Hello %(name)s,")) % {"name": reader.name},
+        greeting=greeting(reader.name, locale=locale),
         paragraphs=(_(N_("What happened since your last email:")),),
         facts=tuple(lines),
         action=Action(_(N_("See your notifications")), link("/notifications")),
