@@ -33,7 +33,6 @@ def _community(database: Database, *, size: int, connections: int, seed: int) ->
                     "password_hash": "!",
                     "name": f"Member {n}",
                     "name_key": f"member {n}",
-                    "search_text": "",
                     "created_at": NOW,
                     "updated_at": NOW,
                 }

@@ -415,7 +415,9 @@ def test_the_home_page_counts_who_else_was_at_my_places(client: TestClient) -> N
         post_form(client, f"/profile/{kind}/new", {key: place, label: "Analyst", "start": "2015"})
     home = client.get("/").text
     listed = re.findall(
-        r'<a href="/search\?q=[^"]*">([^<]+)</a>\s*<span class="muted">([^<]+)</span>', home
+        r'<a href="/search\?(?:organization|school)=[^"]*">([^<]+)</a>\s*'
+        r'<span class="muted">([^<]+)</span>',
+        home,
     )
     assert listed == [
         ("Acme", "1 other member"),

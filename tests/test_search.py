@@ -76,7 +76,15 @@ def community(client: TestClient) -> dict[str, str]:
     """A few members to find; the headers of the one who searches."""
     _member(client, "José Pérez", headline="Ingeniero de datos", organization="Telefónica")
     _member(client, "Josefina Ruiz", headline="Diseñadora", school="Universidad de Málaga")
-    _member(client, "Lucía Gómez", headline="Jefa de ingeniería", organization="Acme Ibérica")
+    _, lucia_headers = _member(
+        client, "Lucía Gómez", headline="Jefa de ingeniería", organization="Acme Ibérica"
+    )
+    placed = client.patch(
+        "/api/v1/members/me",
+        json={"location": "Sevilla", "sector": "Energía"},
+        headers=lucia_headers,
+    )
+    assert placed.status_code == 200, placed.text
     _member(client, "Pedro Sánchez", headline="Contable", school="IES Murillo")
     _, headers = _member(client, "Zoe Buscadora")
     return headers
@@ -85,9 +93,11 @@ def community(client: TestClient) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("q", "names"),
     [
+        # The last word is the start of a word while it is being typed; the others are words.
         ("jose", ["José Pérez", "Josefina Ruiz"]),
         ("JOSÉ", ["José Pérez", "Josefina Ruiz"]),
-        ("  José  ", ["José Pérez", "Josefina Ruiz"]),
+        ("José ", ["José Pérez"]),
+        ("  José  ", ["José Pérez"]),
         ("perez", ["José Pérez"]),
         ("Ingeniero", ["José Pérez"]),
         ("ingenier", ["José Pérez", "Lucía Gómez"]),
@@ -98,32 +108,58 @@ def community(client: TestClient) -> dict[str, str]:
         ("murillo", ["Pedro Sánchez"]),
         ("jose telefónica", ["José Pérez"]),
         ("málaga josefina", ["Josefina Ruiz"]),
+        # Locations and sectors, shown on every card, find too.
+        ("sevilla", ["Lucía Gómez"]),
+        ("energia", ["Lucía Gómez"]),
+        # A word of five letters or more forgives one typo: a letter changed, dropped, added or
+        # two swapped; exact matches come first.
+        ("telefnica", ["José Pérez"]),
+        ("telefonicca", ["José Pérez"]),
+        ("murilol", ["Pedro Sánchez"]),
+        ("sevila", ["Lucía Gómez"]),
         ("jose acme", []),
         ("lucia telefonica", []),
         ("nadie", []),
         ("%", []),
         ("_", []),
         ("\\", []),
+        ("-- ", []),
     ],
 )
-def test_search_finds_every_word_in_name_headline_organization_and_school(
+def test_search_finds_every_word_anywhere_on_the_profile(
     client: TestClient, community: dict[str, str], q: str, names: list[str]
 ) -> None:
     assert _names(client, community, q) == names
 
 
-def test_an_empty_query_lists_everyone_by_name(
+def test_names_fold_the_same_way_in_spanish_and_english(client: TestClient) -> None:
+    _member(client, "Ana Muñoz")
+    _member(client, "Zoë O'Brien-Peña")
+    _, headers = _member(client, "Buscadora")
+    for q, name in [
+        ("munoz", "Ana Muñoz"),
+        ("MUÑOZ", "Ana Muñoz"),
+        # "O'Brien" is the words "o" and "brien": "obrien" is one letter off the second.
+        ("zoe obrien", "Zoë O'Brien-Peña"),
+        ("zoe o brien pena", "Zoë O'Brien-Peña"),
+        ("Peña", "Zoë O'Brien-Peña"),
+    ]:
+        assert _names(client, headers, q) == ([name] if isinstance(name, str) else name), q
+
+
+def test_an_empty_query_lists_everyone_yourself_first(
     client: TestClient, community: dict[str, str]
 ) -> None:
     everyone = _names(client, community, "")
     assert everyone == [
+        "Zoe Buscadora",
         "José Pérez",
         "Josefina Ruiz",
         "Lucía Gómez",
         "Pedro Sánchez",
-        "Zoe Buscadora",
     ]
     assert _search(client, community, "zoe")["items"][0]["degree"] == 0
+    assert _search(client, community, "")["total"] == 5
 
 
 def test_results_carry_the_degree_to_the_viewer(client: TestClient) -> None:
@@ -148,9 +184,13 @@ def test_results_carry_the_degree_to_the_viewer(client: TestClient) -> None:
         "photo_url",
         "degree",
         "mutual_count",
+        "matched",
     }
     assert [member["mutual_count"] for member in found] == [0, 0, 1, 0]
     assert found[0]["id"] == ana["id"]
+    assert found[1]["matched"] == ["1st degree"]
+    assert found[2]["matched"] == ["2nd degree · 1 mutual connection"]
+    assert found[3]["matched"] == []
 
 
 def test_search_follows_profile_changes(client: TestClient) -> None:
@@ -172,6 +212,15 @@ def test_search_follows_profile_changes(client: TestClient) -> None:
     assert _names(client, viewer, "cambio") == []
     assert _names(client, viewer, "nunez globex") == ["Marta Núñez"]
 
+    refused = client.patch(
+        f"/api/v1/members/me/positions/{position['id']}",
+        json={"organization": "Hooli", "end": "1990"},
+        headers=headers,
+    )
+    assert refused.status_code == 422
+    assert _names(client, viewer, "hooli") == []
+    assert _names(client, viewer, "globex") == ["Marta Núñez"]
+
     client.delete(f"/api/v1/members/me/positions/{position['id']}", headers=headers)
     assert _names(client, viewer, "globex") == []
     assert member["id"]
@@ -185,6 +234,7 @@ def test_a_blocked_member_is_not_found_either_way(client: TestClient) -> None:
     assert blocked.status_code == 201, blocked.text
     assert _names(client, ana_headers, "bloqueo") == ["Ana Bloqueo", "Carla Bloqueo"]
     assert _names(client, beto_headers, "bloqueo") == ["Beto Bloqueo", "Carla Bloqueo"]
+    assert _search(client, ana_headers, "bloqueo")["total"] == 2
     assert ana["id"]
 
 
@@ -200,14 +250,15 @@ _FIRST_NAMES = [
 
 @pytest.fixture
 def many(client: TestClient) -> tuple[dict[str, str], list[int]]:
-    """Twenty-five members who share a headline, and the ids of all of them in name order."""
+    """Twenty-five members who share a headline, and the ids of all of them in name order (none
+    is near the one searching: they come by name)."""
     found: list[tuple[str, int]] = []
-    headers: dict[str, str] = {}
     for first in _FIRST_NAMES:
         name = f"{first} Paginado"
-        member, headers = _member(client, name, headline="Equipo de paginación")
+        member, _ = _member(client, name, headline="Equipo de paginación")
         found.append((fold(name), member["id"]))
     _member(client, "Otro Equipo", headline="Equipo de ventas")
+    _, headers = _member(client, "Observadora")
     return headers, [member_id for _, member_id in sorted(found)]
 
 
@@ -269,19 +320,21 @@ def _cursor(value: Any) -> str:
         "not-a-cursor",
         "!!!",
         "eyJ",
-        _cursor(["ana", 1, 2]),
-        _cursor(["ana"]),
-        _cursor([1, "ana"]),
+        _cursor(["ana", 1]),
+        _cursor([1, 4, 0, "ana"]),
+        _cursor([1, 4, 0, "ana", 1, 2]),
+        _cursor([1, 4, 0, 1, "ana"]),
         _cursor({"name": "ana", "id": 1}),
-        _cursor(["ana", 1.5]),
-        _cursor(["ana", True]),
-        _cursor(["ana", None]),
+        _cursor([1, 4, 0, "ana", 1.5]),
+        _cursor([1, 4, 0, "ana", True]),
+        _cursor([1, 4, 0, "ana", None]),
+        _cursor(["1", 4, 0, "ana", 1]),
         _cursor("ana"),
         base64.urlsafe_b64encode(b"\xff\xfe[]").decode(),
         # Values no database column can be compared with.
-        _cursor(["ana", 2**63]),
-        _cursor(["ana", -(2**63) - 1]),
-        _cursor(["ana\u0000", 1]),
+        _cursor([1, 4, 0, "ana", 2**63]),
+        _cursor([1, 4, 0, "ana", -(2**63) - 1]),
+        _cursor([1, 4, 0, "ana\u0000", 1]),
     ],
 )
 def test_a_tampered_cursor_is_invalid_input(
@@ -295,15 +348,21 @@ def test_a_tampered_cursor_is_invalid_input(
 def test_a_cursor_of_the_right_shape_with_odd_values_is_harmless(
     client: TestClient, many: tuple[dict[str, str], list[int]]
 ) -> None:
-    """A cursor is only a place in the order: any name and id of the right types is one."""
+    """A cursor is only a place in the order: any level, closeness, name and id of the right
+    types is one. These members all match by their headline (level 1) and are strangers to the
+    one searching (closeness 4)."""
     headers, expected = many
     for cursor, ids in [
-        (_cursor(["", 0]), expected),
-        (_cursor(["zzzz", 0]), []),
-        (_cursor(["ñ", -5]), []),
-        (_cursor(["alvaro paginado", 2**62]), expected[3:]),
-        (_cursor(["alvaro paginado", 2**63 - 1]), expected[3:]),
-        (_cursor(["alvaro paginado", -(2**63)]), expected),
+        (_cursor([1, 4, 0, "", 0]), expected),
+        (_cursor([1, 4, 0, "zzzz", 0]), []),
+        (_cursor([1, 4, 0, "ñ", -5]), []),
+        (_cursor([1, 4, 0, "alvaro paginado", 2**62]), expected[3:]),
+        (_cursor([1, 4, 0, "alvaro paginado", 2**63 - 1]), expected[3:]),
+        (_cursor([1, 4, 0, "alvaro paginado", -(2**63)]), expected),
+        (_cursor([0, 0, 0, "zzzz", 0]), expected),
+        (_cursor([1, 0, -99, "zzzz", 2**63 - 1]), expected),
+        (_cursor([2, 0, 0, "", 0]), []),
+        (_cursor([-5, 9, 2**62, "", 0]), expected),
     ]:
         page = _search(client, headers, "paginacion", cursor=cursor, limit=MAX_LIMIT)
         assert [member["id"] for member in page["items"]] == ids
@@ -386,11 +445,12 @@ def test_the_search_page_says_when_nothing_matches(client: TestClient) -> None:
     log_in_page(client, email)
     page = client.get("/search", params={"q": "nadie así"})
     assert page.status_code == 200
-    assert "No member matches" in page.text
+    assert "Nobody matches that yet." in page.text
+    assert "forgive one typo" in page.text
     assert 'value="nadie así"' in page.text
     assert _MORE.search(page.text) is None
     spanish = client.get("/search", params={"q": "nadie"}, headers={"Accept-Language": "es"})
-    assert "Ningún miembro coincide" in spanish.text
+    assert "Nadie coincide todavía." in spanish.text
 
 
 def test_the_search_page_refuses_a_tampered_cursor(client: TestClient) -> None:

@@ -37,6 +37,8 @@ from vinculo.process import ProcessServices
 from vinculo.profiles import api as profiles_api
 from vinculo.profiles import pages as profiles_pages
 from vinculo.schemas import exact_bounds
+from vinculo.search import api as search_api
+from vinculo.search import pages as search_pages
 from vinculo.security import api as security_api
 from vinculo.security import pages as security_pages
 from vinculo.settings import Settings, get_settings
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         identity_pages,
         identity_link_pages,
         profiles_pages,
+        search_pages,
         photos_pages,
         invitations_pages,
         network_pages,
@@ -164,6 +167,7 @@ def _api_router() -> APIRouter:
     for area in (
         identity_api,
         profiles_api,
+        search_api,
         photos_api,
         invitations_api,
         network_api,

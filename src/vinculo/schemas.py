@@ -69,7 +69,23 @@ class LineText(GroupedMetadata):
             strip_whitespace=True, min_length=int(self.required), max_length=self.max_length
         )
         yield AfterValidator(_line_text)
+        # The length as sent, as documented, checked first (a validator given last runs first):
+        # spaces stripped later do not make a long text fit.
+        yield BeforeValidator(_at_most(self.max_length))
         yield _LineTextPattern(required=self.required)
+
+
+def _at_most(max_length: int) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > max_length:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": max_length},
+            )
+        return value
+
+    return check
 
 
 @dataclass(frozen=True)
@@ -98,8 +114,19 @@ def _line_text_pattern(*, required: bool) -> str:
         for first, last in control_ranges()
     )
     blank = "".join(escaped(char) for char in BLANK_LETTERS)
+    # What the server strips from both ends before it looks (Unicode's White_Space: Python's
+    # spaces but the four separators U+001C–U+001F), so a text with any of them around it is
+    # not refused.
+    stripped = "".join(
+        escaped(chr(code))
+        for code in range(0x3001)
+        if chr(code).isspace() and not 0x1C <= code <= 0x1F
+    )
     shown = f"[^{control}]*[^{control}\\s{blank}][^{control}]*"
-    return f"^{shown}$" if required else f"^(?:{shown})?$"
+    around = f"[{stripped}]*"
+    if required:
+        return f"^{around}{shown}{around}$"
+    return f"^{around}(?:{shown})?{around}$"
 
 
 _NO_NUL = "^[^\\u0000]*$"

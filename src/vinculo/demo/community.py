@@ -15,9 +15,9 @@ from vinculo.demo import catalog
 from vinculo.demo.network import Stint, seed_demo_network
 from vinculo.identity import repository as identity_repository
 from vinculo.identity.passwords import hash_password
-from vinculo.identity.service import search_text_of
 from vinculo.profiles import repository as profiles_repository
 from vinculo.profiles.models import Education, Organization, Position, School
+from vinculo.profiles.service import reindex_search
 from vinculo.text import fold
 
 DEMO_EMAIL = "demo@vinculo.example"
@@ -116,6 +116,7 @@ def _insert(db: Session, people: list[_Person], summary: DemoCommunity) -> list[
         education.extend({**entry, "member_id": member_id} for entry in person.education)
     profiles_repository.insert_entries(db, Position, positions)
     profiles_repository.insert_entries(db, Education, education)
+    reindex_search(db, member_ids=ids)
     summary.members += len(ids)
     summary.positions += len(positions)
     summary.education += len(education)
@@ -193,7 +194,6 @@ def _person(rng: random.Random, index: int, *, now: datetime, password_hash: str
         else ""
     )
     joined = now - timedelta(days=rng.uniform(0, 3 * 365)) if index else now - timedelta(days=400)
-    places = [entry["place"] for entry in person.positions + person.education]
     person.row = {
         "email": email,
         "password_hash": password_hash,
@@ -204,7 +204,6 @@ def _person(rng: random.Random, index: int, *, now: datetime, password_hash: str
         "sector": sector_label,
         "about": about,
         "locale": language,
-        "search_text": search_text_of(name=name, headline=headline, places=places),
         # Most members of a living community confirmed their address long ago; a few never did,
         # so that the demo shows the mark on an invitation.
         "email_confirmed_at": joined if index % 10 != 9 else None,

@@ -13,6 +13,7 @@ from vinculo import clock
 from vinculo.errors import N_, Conflict
 from vinculo.identity import repository
 from vinculo.identity.models import Member
+from vinculo.search import service as search
 from vinculo.security.service import record_security_event
 from vinculo.settings import get_settings
 
@@ -32,6 +33,7 @@ def close_account(db: Session, *, member: Member, client_address: str) -> dateti
     if not repository.close_member(db, member_id=member.id, at=now):
         raise AccountClosed()
     repository.delete_sessions_of(db, member_id=member.id)
+    search.set_listed(db, member_id=member.id, listed=False)
     record_security_event(
         db, member_id=member.id, kind="account_closed", client_address=client_address
     )

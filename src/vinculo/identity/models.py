@@ -44,8 +44,6 @@ class Member(Base):
     locale: Mapped[str | None] = mapped_column(String(5))
     # The member's id in the system they were imported from (`vinculo import`), if any.
     external_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_MAX), unique=True)
-    # Folded name, headline and organizations, kept by the profiles service for member search.
-    search_text: Mapped[str] = mapped_column(Text, default="")
     # When the member followed the link sent to their email: a mark, not a gate (unless the
     # operator requires it to invite).
     email_confirmed_at: Mapped[datetime | None]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -33,6 +32,7 @@ from vinculo.identity.passwords import (
 )
 from vinculo.identity.strength import WeakPassword, refuse_guessable, weakness
 from vinculo.pagination import Page, cut_page, decode_cursor
+from vinculo.search import service as search
 from vinculo.security.service import record_security_event
 from vinculo.settings import get_settings
 from vinculo.text import fold, tidy
@@ -99,13 +99,13 @@ def register_member(
         password_hash=hash_password(password),
         name=tidy(name),
         name_key=fold(name),
-        search_text=search_text_of(name=name, headline="", places=()),
         locale=locale,
         created_at=now,
         updated_at=now,
     )
     if not repository.add_member(db, member):
         raise EmailTaken.for_field("email")
+    search.index_members(db, [search.MemberDocument(member.id, member.name)])
     return member
 
 
@@ -132,12 +132,6 @@ def prove_password(db: Session, *, member: Member, password: str, client_address
     """The member's password, before a change that needs it (422 naming `password`), throttled
     and counted like a login."""
     _prove(db, member=member, password=password, code=None, client_address=client_address)
-
-
-def search_text_of(*, name: str, headline: str, places: Sequence[str]) -> str:
-    """The folded text member search looks in: the name, the headline, and the organizations and
-    schools on the profile (kept up to date by the profiles area as they change)."""
-    return " | ".join(part for part in (fold(name), fold(headline), *map(fold, places)) if part)
 
 
 def log_in(
@@ -203,6 +197,7 @@ def _signed_in(
         if not may_log_in(member, now=now) or not repository.reopen_member(db, member_id=member.id):
             raise InvalidCredentials()  # erased meanwhile, or about to be
         record_security_event(db, member_id=member.id, kind="account_reopened")
+        search.set_listed(db, member_id=member.id, listed=True)
     repository.clear_login_failures(db, email=member.email)
     repository.delete_dead_sessions(db, member_id=member.id, idle_since=_idle_since(now), now=now)
     opened = _logged_session(

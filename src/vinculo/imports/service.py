@@ -20,7 +20,6 @@ from vinculo import clock
 from vinculo.db import ordered_pair
 from vinculo.identity import repository as members
 from vinculo.identity.models import NO_PASSWORD
-from vinculo.identity.service import search_text_of
 from vinculo.imports import reader, repository
 from vinculo.imports.reader import CareerRow, MemberRow, Problems
 from vinculo.network import service as network
@@ -121,11 +120,9 @@ def run_import(
     )
     if read.education:
         progress("writing education", len(read.education), len(read.education))
-    # Members who were there before and gained entries: their search text names the new places.
+    # The new members, and those who were there before and gained entries, as search finds them.
     new_ids = {ids[row.external_id] for row in new_members}
-    changed = members.members_by_id(db, sorted(touched - new_ids))
-    for member_id in sorted(changed):
-        profiles.refresh_search_text(db, member=changed[member_id])
+    profiles.reindex_search(db, member_ids=sorted(new_ids | touched))
     return result
 
 
@@ -145,9 +142,6 @@ def _insert_members(
                 "sector": row.sector,
                 "about": "",
                 "locale": None,
-                "search_text": search_text_of(
-                    name=row.name, headline=row.headline, places=places.get(row.external_id, [])
-                ),
                 "created_at": now,
                 "updated_at": now,
                 "external_id": row.external_id,

@@ -9,6 +9,21 @@ from vinculo.models import Base
 
 config = context.config
 
+# What the search index's engines keep beside the models (migration 0017), which the models do
+# not declare: SQLite's FTS5 table and its shadow tables, PostgreSQL's generated tsvector column
+# and its GIN index.
+_ENGINE_OWNED_TABLES = "search_fts"
+_ENGINE_OWNED = {("column", "document"), ("index", "ix_search_document_document")}
+
+
+def _declared(*arguments: object) -> bool:
+    """Whether autogenerate compares this object (given as object, name, kind, reflected,
+    compared to): not the ones the search engines own."""
+    name, kind = arguments[1], arguments[2]
+    if kind == "table" and isinstance(name, str) and name.startswith(_ENGINE_OWNED_TABLES):
+        return False
+    return (kind, name) not in _ENGINE_OWNED
+
 
 def run_migrations() -> None:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
@@ -26,6 +41,7 @@ def run_migrations() -> None:
                 target_metadata=Base.metadata,
                 render_as_batch=database.is_sqlite,
                 compare_type=True,
+                include_object=_declared,
                 transaction_per_migration=False,
             )
             with context.begin_transaction():

@@ -20,6 +20,7 @@ from vinculo.network import repository
 from vinculo.network.index import graph_for_reading, index_of
 from vinculo.pagination import Page, cut_page, decode_cursor
 from vinculo.privacy import service as privacy
+from vinculo.search.service import Proximity
 
 
 class GraphIndexLoading(Unavailable):
@@ -53,6 +54,20 @@ def mutual_counts(db: Session, *, viewer_id: int, member_ids: Sequence[int]) -> 
     if graph is None:
         return repository.mutual_counts(db, viewer_id=viewer_id, member_ids=member_ids)
     return graph.mutual_counts(viewer_id, list(member_ids))
+
+
+def proximity_of(db: Session, *, viewer_id: int, cap: int) -> Proximity:
+    """Who is near the viewer, for search's ranking: their connections, and their 2nd-degree
+    members with the connections each shares with them (the `cap` sharing most, when there are
+    more). With no graph index, the connections only."""
+    graph = graph_for_reading(db)
+    if graph is None:
+        return Proximity(first=frozenset(repository.neighbour_ids(db, member_id=viewer_id)))
+    ids, shared = graph.second_degree_ranked(viewer_id)
+    return Proximity(
+        first=frozenset(graph.neighbours(viewer_id).tolist()),
+        second=dict(zip(ids[:cap].tolist(), shared[:cap].tolist(), strict=True)),
+    )
 
 
 def mutual_connection_ids(db: Session, *, a: int, b: int) -> list[int]:

@@ -8,11 +8,12 @@ members `hidden_from` the viewer (in SQL, with `repository.blocked_either_way`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from vinculo import clock
@@ -64,6 +65,12 @@ def access_member(db: Session, *, viewer: Member, member_id: int) -> Member:
 def hidden_from(db: Session, *, member: Member) -> set[int]:
     """The members a block, either way, hides from this member (for lists built in memory)."""
     return repository.blocked_ids_either_way(db, member_id=member.id)
+
+
+def hidden_condition(member_id: int) -> Callable[[ColumnElement[int]], ColumnElement[bool]]:
+    """For statements of other areas that list members (search): given their member id column,
+    the condition that leaves out the members hidden from this member, in the statement itself."""
+    return lambda column: repository.blocked_either_way(member_id, column)
 
 
 def may_see_connections(setting: ConnectionsVisibleTo | str, *, own: bool, connected: bool) -> bool:

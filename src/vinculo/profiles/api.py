@@ -6,15 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from vinculo.network.schemas import MemberSummary
-from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from vinculo.pagination import MAX_LIMIT
 from vinculo.profiles import service
 from vinculo.profiles.schemas import (
     EducationIn,
     EducationOut,
     EducationUpdate,
     MemberOut,
-    MemberPage,
     MyProfile,
     PositionIn,
     PositionOut,
@@ -30,29 +28,6 @@ from vinculo.web.routing import UnitRoute
 router = APIRouter(route_class=UnitRoute, tags=["profiles"], responses=PROBLEM_RESPONSES)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-
-
-@router.get("/members")
-def search_members(
-    me: ApiMember,
-    db: DbSession,
-    q: Annotated[
-        str,
-        Query(
-            max_length=200,
-            # Documented only: the service refuses a NUL with its own message.
-            json_schema_extra={"pattern": "^[^\\u0000]*$"},
-            description="Words of a name, headline, organization or school.",
-        ),
-    ] = "",
-    cursor: str | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-) -> MemberPage:
-    """Members whose name, headline, organizations or schools contain every word, by name."""
-    page = service.search_members(db, viewer=me, query=q, cursor=cursor, limit=limit)
-    return MemberPage(
-        items=[MemberSummary.of(view) for view in page.items], next_cursor=page.next_cursor
-    )
 
 
 @router.get("/members/me")

@@ -1,4 +1,4 @@
-"""Profile pages: a member's profile, editing your own, its positions and education, search."""
+"""Profile pages: a member's profile, editing your own, its positions and education."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from fastapi.responses import Response
 
 from vinculo.errors import VinculoError
 from vinculo.invitations.relationship import relationship_with
-from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.profiles import service
 from vinculo.profiles.schemas import CareerEntryIn, EducationIn, PositionIn, ProfileUpdate
 from vinculo.profiles.service import CAREERS, CareerKind
@@ -136,14 +135,6 @@ def edit_entry(
 def remove_entry(kind: CareerKind, entry_id: PathId, page: MemberPage) -> Response:
     service.remove_entry(page.db, member=page.member, kind=kind, entry_id=entry_id)
     return page.redirect("/profile/edit")
-
-
-@router.get("/search")
-def search(page: MemberPage, q: str = "", cursor: str | None = None) -> Response:
-    results = service.search_members(
-        page.db, viewer=page.member, query=q[:200], cursor=cursor, limit=DEFAULT_LIMIT
-    )
-    return page.render("profiles/search.html", query=q, results=results)
 
 
 def render_edit_form(

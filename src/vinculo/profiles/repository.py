@@ -14,8 +14,6 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    tuple_,
-    union,
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -152,32 +150,54 @@ def delete_entry(db: Session, entry: Position | Education) -> None:
     db.flush()
 
 
-def place_keys_of(db: Session, *, member_id: int) -> list[str]:
-    """The folded names of every organization and school on a member's profile."""
-    organizations = (
-        select(Organization.name_key)
-        .join(Position, Position.organization_id == Organization.id)
-        .where(Position.member_id == member_id)
-    )
-    schools = (
-        select(School.name_key)
-        .join(Education, Education.school_id == School.id)
-        .where(Education.member_id == member_id)
-    )
-    return sorted(db.scalars(select(union(organizations, schools).subquery().c[0])))
+def all_member_ids(db: Session) -> list[int]:
+    return list(db.scalars(select(Member.id).order_by(Member.id)))
 
 
-def search_members(
-    db: Session, *, viewer_id: int, terms: list[str], after: tuple[str, int] | None, limit: int
-) -> list[Member]:
-    """Members whose folded search text holds every term, by name, hiding members blocked either
-    way; `limit + 1` at most."""
-    statement = select(Member).where(~blocked_either_way(viewer_id, Member.id))
-    for term in terms:
-        statement = statement.where(Member.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
-    if after is not None:
-        statement = statement.where(tuple_(Member.name_key, Member.id) > tuple_(*after))
-    return list(db.scalars(statement.order_by(Member.name_key, Member.id).limit(limit + 1)))
+def members_by_ids(db: Session, ids: Sequence[int]) -> dict[int, Member]:
+    """These members, by id (those that exist), in one query."""
+    if not ids:
+        return {}
+    return {member.id: member for member in db.scalars(select(Member).where(Member.id.in_(ids)))}
+
+
+def search_sources(db: Session, *, member_ids: Sequence[int]) -> list[Any]:
+    """What search indexes of these members' own fields, by id."""
+    return list(
+        db.execute(
+            select(
+                Member.id,
+                Member.name,
+                Member.headline,
+                Member.location,
+                Member.sector,
+                Member.closed_at,
+            )
+            .where(Member.id.in_(member_ids))
+            .order_by(Member.id)
+        )
+    )
+
+
+def careers_of_members(
+    db: Session, *, member_ids: Sequence[int]
+) -> dict[int, list[tuple[str, int, str, str, int, int | None]]]:
+    """Each member's positions and studies as search indexes them: (kind, place id, place name,
+    title or degree, start year, end year), in the order they were added."""
+    found: dict[int, list[tuple[str, int, str, str, int, int | None]]] = {}
+    for kind, entry, place, key, label in (
+        ("organization", Position, Organization, Position.organization_id, Position.title),
+        ("school", Education, School, Education.school_id, Education.degree),
+    ):
+        rows = db.execute(
+            select(entry.member_id, place.id, place.name, label, entry.start_year, entry.end_year)
+            .join(place, place.id == key)
+            .where(entry.member_id.in_(member_ids))
+            .order_by(entry.id)
+        )
+        for member_id, place_id, name, text, start, end in rows:
+            found.setdefault(member_id, []).append((kind, place_id, name, text or "", start, end))
+    return found
 
 
 def members_sharing_places(db: Session, *, member_id: int) -> list[tuple[str, str, int, int]]:
@@ -277,7 +297,3 @@ def newest_members(db: Session, *, limit: int, excluding: int) -> list[Member]:
             .limit(limit)
         )
     )
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -177,11 +177,6 @@ class MyProfile(MemberOut):
         )
 
 
-class MemberPage(Output):
-    items: list[MemberSummary]
-    next_cursor: str | None
-
-
 def position_out(position: Any) -> PositionOut:
     period = position.period
     return PositionOut(

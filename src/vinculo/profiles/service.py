@@ -10,13 +10,14 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from vinculo import clock
+from vinculo.db import lock_members
 from vinculo.errors import N_, Conflict, InvalidInput, NotFound
 from vinculo.identity.models import Member
-from vinculo.identity.service import search_text_of
 from vinculo.network import degrees
 from vinculo.network.degrees import MemberView
-from vinculo.pagination import DEFAULT_LIMIT, Page, cut_page, decode_cursor
+from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.periods import Period, YearMonth
+from vinculo.privacy import service as privacy
 from vinculo.profiles import repository
 from vinculo.profiles.models import (
     EDUCATION_PER_MEMBER,
@@ -29,6 +30,8 @@ from vinculo.profiles.models import (
     SharedPlace,
     StudyView,
 )
+from vinculo.search import service as search
+from vinculo.search.service import Facets, Filters, Hit
 from vinculo.text import fold, tidy
 
 
@@ -115,20 +118,69 @@ def update_profile(db: Session, *, member: Member, changes: Mapping[str, Any]) -
         else:
             setattr(member, field, tidy(value))
     member.updated_at = clock.now()
-    refresh_search_text(db, member=member)
+    reindex_member(db, member=member)
     return member
 
 
-def refresh_search_text(db: Session, *, member: Member) -> None:
-    """Recompute what member search matches: name, headline, organizations and schools."""
+def reindex_member(db: Session, *, member: Member) -> None:
+    """Write what member search finds the member by (name, headline, location, sector, positions
+    and studies) into its index, in this transaction: after every change of any of them."""
     db.flush()
+    # Two edits of one profile racing on PostgreSQL: the second to lock reads the careers once
+    # the first committed, so the document it writes holds both.
+    lock_members(db, [member.id])
     # A career change is a change of the member's profile (what suggestions look for).
     member.updated_at = clock.now()
-    member.search_text = search_text_of(
-        name=member.name,
-        headline=member.headline,
-        places=repository.place_keys_of(db, member_id=member.id),
+    positions, studies = repository.careers_of(db, member_id=member.id)
+    careers = [
+        search.CareerEntry(
+            kind, entry.place.id, entry.place.name, entry.label, entry.start_year, entry.end_year
+        )
+        for kind, entries in (("organization", positions), ("school", studies))
+        for entry in entries
+    ]
+    search.index_members(
+        db,
+        [
+            search.MemberDocument(
+                member.id,
+                member.name,
+                member.headline,
+                member.location,
+                member.sector,
+                careers,
+                listed=member.closed_at is None,
+            )
+        ],
     )
+
+
+def reindex_search(db: Session, *, member_ids: Sequence[int] | None = None) -> int:
+    """Write the search documents of these members (every member when None) from their
+    profiles, a batch at a time: after a bulk load, or to rebuild the index. Returns how many."""
+    wanted = repository.all_member_ids(db) if member_ids is None else sorted(set(member_ids))
+    for start in range(0, len(wanted), REINDEX_BATCH):
+        batch = wanted[start : start + REINDEX_BATCH]
+        careers = repository.careers_of_members(db, member_ids=batch)
+        search.index_members(
+            db,
+            [
+                search.MemberDocument(
+                    row.id,
+                    row.name,
+                    row.headline,
+                    row.location,
+                    row.sector,
+                    [search.CareerEntry(*entry) for entry in careers.get(row.id, [])],
+                    listed=row.closed_at is None,
+                )
+                for row in repository.search_sources(db, member_ids=batch)
+            ],
+        )
+    return len(wanted)
+
+
+REINDEX_BATCH = 2000
 
 
 def entries_of(db: Session, *, member: Member, kind: CareerKind) -> list[CareerEntry]:
@@ -164,7 +216,7 @@ def add_entry(
     _set_place(db, career, entry, place)
     setattr(entry, career.label_field, tidy(label))
     repository.add_entry(db, entry)
-    refresh_search_text(db, member=member)
+    reindex_member(db, member=member)
     return entry
 
 
@@ -186,33 +238,64 @@ def update_entry(
     if career.label_field in changes:
         setattr(entry, career.label_field, tidy(changes[career.label_field]))
     db.flush()
-    refresh_search_text(db, member=member)
+    reindex_member(db, member=member)
     return entry
 
 
 def remove_entry(db: Session, *, member: Member, kind: CareerKind, entry_id: int) -> None:
     repository.delete_entry(db, entry_of(db, member=member, kind=kind, entry_id=entry_id))
-    refresh_search_text(db, member=member)
+    reindex_member(db, member=member)
+
+
+@dataclass(frozen=True)
+class FoundMember:
+    """A member found by search, as the viewer sees them, with why they were found."""
+
+    view: MemberView
+    hit: Hit
+
+
+@dataclass(frozen=True)
+class MemberSearch:
+    items: Sequence[FoundMember]
+    total: int
+    total_exact: bool  # False: at least `total`
+    facets: Facets | None
+    next_cursor: str | None
 
 
 def search_members(
-    db: Session, *, viewer: Member, query: str, cursor: str | None, limit: int = DEFAULT_LIMIT
-) -> Page[MemberView]:
-    """Members whose name, headline, organizations or schools contain every word of `query`,
-    by name. An empty query lists the whole community."""
-    if "\x00" in query:
-        raise InvalidInput.for_field("q", N_("This field cannot contain a NUL character."))
-    after: tuple[str, int] | None = None
-    if cursor:
-        name_key, member_id = decode_cursor(cursor, shape=(str, int))
-        after = (str(name_key), int(member_id))
-    found = repository.search_members(
-        db, viewer_id=viewer.id, terms=fold(query).split(), after=after, limit=limit
+    db: Session,
+    *,
+    viewer: Member,
+    query: str,
+    filters: Filters | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    facets: bool = True,
+) -> MemberSearch:
+    """Members found by what was typed and the filters, best first (`search.service`): the
+    viewer's closeness comes from the network, who is hidden from them from privacy."""
+    found = search.find(
+        db,
+        viewer_id=viewer.id,
+        query=query,
+        filters=filters or Filters(),
+        proximity=degrees.proximity_of(db, viewer_id=viewer.id, cap=search.GRAPH_CAP),
+        hidden=privacy.hidden_condition(viewer.id),
+        cursor=cursor,
+        limit=limit,
+        facets=facets,
     )
-    page = cut_page(found, limit=limit, key=lambda member: (member.name_key, member.id))
-    return Page(
-        items=degrees.views_of(db, viewer=viewer, members=page.items),
-        next_cursor=page.next_cursor,
+    members = repository.members_by_ids(db, [hit.member_id for hit in found.hits])
+    shown = [hit for hit in found.hits if hit.member_id in members]
+    views = degrees.views_of(db, viewer=viewer, members=[members[hit.member_id] for hit in shown])
+    return MemberSearch(
+        items=[FoundMember(view, hit) for view, hit in zip(views, shown, strict=True)],
+        total=found.total,
+        total_exact=found.total_exact,
+        facets=found.facets,
+        next_cursor=found.next_cursor,
     )
 
 

@@ -1,0 +1,1 @@
+"""Member search: the index of what members can be found by, and finding them (ADR 0017)."""
