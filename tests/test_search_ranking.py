@@ -171,8 +171,8 @@ def test_the_why_names_what_matched_in_the_viewers_language(
     typo = _search(client, circle.viewer, "swiftcurier")
     assert _names(typo) == _names(page)
     assert typo["items"][2]["matched"] == [
-        "Manager at Swiftcourier, 2010–2012",
         "“swiftcurier” read as “swiftcourier”",
+        "Manager at Swiftcourier, 2010–2012",
     ]
     leeds = client.get(
         SEARCH, params={"q": "leeds"}, headers={**circle.viewer.headers, "Accept-Language": "es"}
@@ -251,11 +251,29 @@ def test_filters_by_organization_school_location_and_sector(
 def test_the_colleague_finder_puts_overlapping_years_first(
     client: TestClient, circle: Circle
 ) -> None:
+    """From an organization: those who were there in the viewer's years first (even before a
+    connection who was there at another time), then the rest, each group by closeness."""
     late = _person(client, "Alba Tarde", positions=(("Swiftcourier", "Driver", "2024", None),))
+    friend = _person(client, "Bruno Amigo", positions=(("Swiftcourier", "Driver", "2005", "2008"),))
+    connect(client, circle.viewer.headers, to=friend.id, to_headers=friend.headers)
     page = _search(client, circle.viewer, "", organization="Swiftcourier")
-    assert _names(page) == ["Vera Viewer", "Yolanda Ortega", "Alba Tarde", "Tomás Ortega"]
-    assert page["items"][2]["matched"] == ["Also worked at Swiftcourier"]
-    assert late.id == page["items"][2]["id"]
+    assert _names(page) == [
+        "Vera Viewer",
+        "Yolanda Ortega",
+        "Bruno Amigo",
+        "Alba Tarde",
+        "Tomás Ortega",
+    ]
+    why = {item["name"]: item["matched"] for item in page["items"]}
+    assert why["Yolanda Ortega"] == ["Worked at Swiftcourier 2020–2021, at the same time as you"]
+    assert why["Bruno Amigo"] == ["Driver at Swiftcourier, 2005–2008", "1st degree"]
+    assert why["Alba Tarde"] == ["Driver at Swiftcourier, since 2024"]
+    assert late.id == page["items"][3]["id"]
+    walked = _search(client, circle.viewer, "", organization="Swiftcourier", limit=2)
+    rest = _search(
+        client, circle.viewer, "", organization="Swiftcourier", cursor=walked["next_cursor"]
+    )
+    assert _names(walked) + _names(rest) == _names(page)
 
 
 @pytest.mark.parametrize(

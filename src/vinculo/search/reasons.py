@@ -13,32 +13,37 @@ from vinculo.search.repository import PlaceRow
 from vinculo.search.service import Hit, Shared
 from vinculo.search.terms import words
 
-# At most this many places are named for one match.
-_PLACES_NAMED = 2
+# At most this many places shared in the same years, positions or studies that matched, and
+# places shared in other years are named; at most this many reasons in all, the degree after.
+_TOGETHER_NAMED = 2
+_CAREERS_NAMED = 2
+_ALSO_NAMED = 1
+_MOST = 4
 
 
 def explain(hit: Hit, locale: str) -> list[str]:
     """The reasons a hit is shown, most telling first, without naming a place twice: the places
-    shared in the same years, the positions and studies that matched, the headline, location
-    and sector, the typos read, the places shared in other years, the degree."""
+    shared in the same years, the typos read, the positions and studies that matched, the
+    headline, location and sector, the places shared in other years; four at most, then the
+    degree."""
     catalog = translations(locale)
     named: set[tuple[str, int]] = set()
-    found = [
-        _together(shared, catalog) for shared in _first_of_each(hit.shared, named, overlapping=True)
-    ]
+    together = _first_of_each(hit.shared, named, overlapping=True)[:_TOGETHER_NAMED]
+    found = [_together(shared, catalog) for shared in together]
+    found.extend(
+        catalog.gettext("“%(typed)s” read as “%(word)s”") % {"typed": typed, "word": word}
+        for typed, word in hit.text.corrections.items()
+    )
     found.extend(_careers_matched(hit, named, catalog))
     if "headline" in hit.text.fields:
         found.append(catalog.gettext("Matches the headline"))
     if "place" in hit.text.fields:
         found.extend(_where(hit, hit.text.fields["place"], hit.text.corrections, catalog))
     found.extend(
-        catalog.gettext("“%(typed)s” read as “%(word)s”") % {"typed": typed, "word": word}
-        for typed, word in hit.text.corrections.items()
-    )
-    found.extend(
         _also(shared.place, catalog)
-        for shared in _first_of_each(hit.shared, named, overlapping=False)
+        for shared in _first_of_each(hit.shared, named, overlapping=False)[:_ALSO_NAMED]
     )
+    del found[_MOST:]
     if hit.degree == 1:
         found.append(catalog.gettext("1st degree"))
     elif hit.degree == 2:
@@ -56,7 +61,8 @@ def explain(hit: Hit, locale: str) -> list[str]:
 def _first_of_each(
     shared: list[Shared], named: set[tuple[str, int]], *, overlapping: bool
 ) -> list[Shared]:
-    """The shared places not named yet, overlapping in years or not; marks them named."""
+    """The shared places not named yet, overlapping in years or not, in their order; marks every
+    one of them named (those left out of the reasons need not come back)."""
     found = []
     for place in shared:
         key = (place.place.kind, place.place.place_id)
@@ -67,21 +73,21 @@ def _first_of_each(
 
 
 def _careers_matched(hit: Hit, named: set[tuple[str, int]], catalog: NullTranslations) -> list[str]:
-    found = []
+    found: list[str] = []
     for kind, field in ((ORGANIZATION, "work"), (SCHOOL, "schools")):
-        wanted = hit.text.fields.get(field)
-        if not wanted:
+        wanted = hit.text.fields.get(field, set())
+        if not wanted and not hit.focus:
             continue
-        matching = [
-            place
-            for place in hit.places
-            if place.kind == kind
-            and (place.kind, place.place_id) not in named
-            and _mentions(place, wanted, hit.text.corrections)
-        ][:_PLACES_NAMED]
-        for place in matching:
-            found.append(_career(place, catalog))
-            named.add((place.kind, place.place_id))
+        for place in hit.places:
+            if len(found) == _CAREERS_NAMED:
+                return found
+            if (
+                place.kind == kind
+                and (place.kind, place.place_id) not in named
+                and (place.place_key in hit.focus or _mentions(place, wanted, hit.text.corrections))
+            ):
+                found.append(_career(place, catalog))
+                named.add((place.kind, place.place_id))
     return found
 
 

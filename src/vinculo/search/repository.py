@@ -235,11 +235,21 @@ def documents_near(
 ) -> list[dict[str, Any]]:
     """The documents that match and are near the viewer: among `graph_ids` (their 1st and 2nd
     degree) or at one of the viewer's places, each with whether it shares a place with the
-    viewer (`same_place`) and in overlapping years (`overlap`); by name, `limit` at most."""
+    viewer (`same_place`), in overlapping years (`overlap`), and the organization or school of
+    the filters in the viewer's years there (`overlap_here`); by name, `limit` at most."""
     at_my_places = _shares_place(viewer_id, overlapping=False)
     near: list[ColumnElement[bool]] = [SearchDocument.member_id.in_(at_my_places)]
     if graph_ids:
         near.append(_in_ids(db, SearchDocument.member_id, graph_ids))
+    # With an organization or school chosen: who was there in the viewer's years.
+    here = [
+        SearchDocument.member_id.in_(_members_at(kind, key, viewer_id))
+        for kind, key in (
+            (ORGANIZATION, conditions.organization_key),
+            (SCHOOL, conditions.school_key),
+        )
+        if key is not None
+    ]
     statement = (
         select(
             *_DOCUMENT_COLUMNS,
@@ -247,6 +257,7 @@ def documents_near(
             SearchDocument.member_id.in_(_shares_place(viewer_id, overlapping=True)).label(
                 "overlap"
             ),
+            (or_(*here) if here else false()).label("overlap_here"),
         )
         .where(*_where(db, query, TYPO, conditions), or_(*near))
         .order_by(*_ORDER)

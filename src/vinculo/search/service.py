@@ -42,6 +42,9 @@ DEGREES = (1, 2, 3)
 
 # Closeness, closest first.
 CONNECTED, OVERLAPPED, SECOND, SAME_PLACE, OTHERS = range(5)
+# Searching an organization or school (the colleague and classmate finder): those who were
+# there at the same time as the viewer come first, each group by closeness.
+ELSEWHERE = OTHERS + 1
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class Hit:
     document: dict[str, Any] = field(default_factory=dict)
     shared: list[Shared] = field(default_factory=list)
     places: list[PlaceRow] = field(default_factory=list)
+    # The folded names of the organization and school the search was narrowed to.
+    focus: frozenset[str] = frozenset()
 
     @property
     def key(self) -> tuple[int, int, int, str, int]:
@@ -204,7 +209,7 @@ def find(
     if spread is not None:
         spread = Facets(**{**spread.__dict__, "complete": exact and spread.complete})
     shown = hits[:limit]
-    _attach_places(db, shown, viewer_id=viewer_id)
+    _attach_places(db, shown, viewer_id=viewer_id, conditions=conditions, query=parsed)
     next_cursor = encode_cursor(shown[-1].key) if len(hits) > limit else None
     return Found(shown, total, exact, spread, next_cursor)
 
@@ -264,10 +269,21 @@ def _near_hits(
             hit.closeness = SECOND
         else:
             hit.closeness = SAME_PLACE if document["same_place"] else OTHERS
+        if _finding_a_place(conditions) and not document["overlap_here"]:
+            hit.closeness += ELSEWHERE
         if member_id in proximity.second and hit.degree is None:
             hit.degree, hit.mutual = 2, proximity.second[member_id]
         found[member_id] = hit
     return found
+
+
+def _finding_a_place(conditions: Conditions) -> bool:
+    return conditions.organization_key is not None or conditions.school_key is not None
+
+
+def _far_closeness(conditions: Conditions) -> int:
+    """The closeness of the members not near the viewer, ranked after every near one."""
+    return OTHERS + (ELSEWHERE if _finding_a_place(conditions) else 0)
 
 
 def _merge_far(
@@ -289,7 +305,7 @@ def _merge_far(
     requests = []
     for level in levels:
         keyset = None
-        if after is not None and after[0] == level and after[1] == OTHERS:
+        if after is not None and after[0] == level and after[1] == _far_closeness(conditions):
             keyset = (after[3], after[4])
         requests.append(repository.FarRequest(level, keyset, limit + 1))
     far: dict[int, list[Hit]] = {level: [] for level in levels}
@@ -300,7 +316,13 @@ def _merge_far(
         if text is not None:
             text.level = document["level"]  # the engine's: they agree unless the index changed
             far[document["level"]].append(
-                Hit(document["member_id"], document["name_key"], text, document=document)
+                Hit(
+                    document["member_id"],
+                    document["name_key"],
+                    text,
+                    closeness=_far_closeness(conditions),
+                    document=document,
+                )
             )
     found: list[Hit] = []
     for level in levels:
@@ -313,18 +335,38 @@ def _merge_far(
     return found[: limit + 1]
 
 
-def _attach_places(db: Session, hits: Sequence[Hit], *, viewer_id: int) -> None:
+def _attach_places(
+    db: Session, hits: Sequence[Hit], *, viewer_id: int, conditions: Conditions, query: Query
+) -> None:
     """Each shown hit's places (what explains a match in its work or studies), and what it
-    shares with the viewer; one query with the viewer's own."""
+    shares with the viewer: the places searched for first (chosen, or named by the words
+    typed), then those of overlapping years; one query with the viewer's own."""
     rows = repository.places_of(db, member_ids={viewer_id, *(hit.member_id for hit in hits)})
     by_member: dict[int, list[PlaceRow]] = defaultdict(list)
     for row in rows:
         by_member[row.member_id].append(row)
     mine = by_member.get(viewer_id, [])
+    chosen = frozenset(
+        key for key in (conditions.organization_key, conditions.school_key) if key is not None
+    )
     for hit in hits:
         hit.places = by_member.get(hit.member_id, [])
-        if hit.member_id != viewer_id:
-            hit.shared = _shared(hit.places, mine)
+        hit.focus = chosen
+        if hit.member_id == viewer_id:
+            continue
+        named = {*chosen, *(term.word for term in query.terms), *hit.text.corrections.values()}
+
+        def first(shared: Shared, named: set[str] = named) -> tuple[bool, bool]:
+            return not _searched_for(shared.place, named), shared.overlap is None
+
+        hit.shared = sorted(_shared(hit.places, mine), key=first)
+
+
+def _searched_for(place: PlaceRow, focus: Collection[str]) -> bool:
+    """Whether the search named this place: its folded name, or a word of it."""
+    return place.place_key in focus or any(
+        word.startswith(typed) for word in place.place_key.split() for typed in focus
+    )
 
 
 def _shared(theirs: Sequence[PlaceRow], mine: Sequence[PlaceRow]) -> list[Shared]:
