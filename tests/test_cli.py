@@ -20,6 +20,7 @@ from vinculo.db import Database
 from vinculo.demo.community import DEMO_EMAIL, DEMO_PASSWORD
 from vinculo.identity.models import Member
 from vinculo.profiles.models import Organization, Position
+from vinculo.search.models import SearchDocument
 from vinculo.settings import get_settings
 
 
@@ -86,6 +87,15 @@ def test_upgrade_then_demo_seeds_a_community_once(database_url: str, database: D
             headers={"Authorization": f"Bearer {token}"},
         )
         assert len(received.json()["items"]) == 3
+
+    # Rebuilding the search index finds the same members.
+    with database.unit_of_work(write=False) as db:
+        before = sorted(db.execute(select(SearchDocument.member_id, SearchDocument.work)).all())
+    rebuilt = vinculo("search-index", database_url=database_url)
+    assert "Indexed 300 members" in rebuilt.stdout
+    with database.unit_of_work(write=False) as db:
+        after = sorted(db.execute(select(SearchDocument.member_id, SearchDocument.work)).all())
+    assert after == before
 
 
 def test_the_same_seed_gives_the_same_community(tmp_path: Path) -> None:

@@ -338,6 +338,23 @@ def demo(
     typer.echo("(every demo member has that password: see the community from anyone's eyes).")
 
 
+@app.command("search-index")
+def search_index() -> None:
+    """Rebuild the search index from every member's profile, in one transaction (members keep
+    finding each other meanwhile, through the index as it was). Migrations build it; this is
+    for repairs, or after a change in how words are folded."""
+    from vinculo.profiles.service import reindex_search
+
+    database = _database()
+    started = time.perf_counter()
+    try:
+        with database.unit_of_work() as db:
+            members = reindex_search(db)
+    finally:
+        database.dispose()
+    typer.echo(f"Indexed {members:,} members in {time.perf_counter() - started:.1f} s.")
+
+
 @app.command("end-sessions")
 def end_sessions(
     member: Annotated[
