@@ -337,11 +337,9 @@ def _matching(
     return statement
 
 
-def count_matches(
-    db: Session, *, query: Query, conditions: Conditions, excluding: Collection[int], cap: int
-) -> int:
-    """How many members match (leaving out `excluding`), counting up to `cap + 1` at most."""
-    inner = _matching(db, query, conditions, only=None, excluding=excluding)
+def count_matches(db: Session, *, query: Query, conditions: Conditions, cap: int) -> int:
+    """How many members match, counting up to `cap + 1` at most."""
+    inner = _matching(db, query, conditions, only=None, excluding=())
     return db.scalar(select(func.count()).select_from(inner.limit(cap + 1).subquery())) or 0
 
 
@@ -350,17 +348,15 @@ def count_and_facets(
     *,
     query: Query,
     conditions: Conditions,
-    counted_excluding: Collection[int],
     only: Collection[int] | None,
     excluding: Collection[int],
     cap: int,
     per_facet: int,
 ) -> tuple[int, list[tuple[str, str, str, int]]]:
-    """In one statement: how many members match (leaving out `counted_excluding`; up to
-    `cap + 1`), and the most frequent organizations, schools, locations and sectors among the
-    first `cap` that match (only `only` when given, leaving out `excluding`): (facet, key,
-    name, members)."""
-    counted = _matching(db, query, conditions, only=None, excluding=counted_excluding)
+    """In one statement: how many members match, whatever their degree (up to `cap + 1`), and
+    the most frequent organizations, schools, locations and sectors among the first `cap` that
+    match (only `only` when given, leaving out `excluding`): (facet, key, name, members)."""
+    counted = _matching(db, query, conditions, only=None, excluding=())
     total = select(
         literal("total").label("facet"),
         literal("").label("key"),

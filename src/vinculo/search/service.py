@@ -179,33 +179,27 @@ def find(
             key=lambda hit: hit.key,
         )
         hits = _merge_far(db, parsed, conditions, ranked, list(near), after=after, limit=limit)
-    counted_excluding = closer if filters.degree == 3 else set()
     spread = None
+    everyone = 0  # how many match whatever their degree, up to COUNT_CAP + 1
     if first_page:
-        counted, found = repository.count_and_facets(
+        everyone, counted = repository.count_and_facets(
             db,
             query=parsed,
             conditions=conditions,
-            counted_excluding=set() if filters.degree is None else (),
             only=wanted_degree if filters.degree in {1, 2} else None,
-            excluding=counted_excluding,
+            excluding=closer if filters.degree == 3 else (),
             cap=COUNT_CAP,
             per_facet=FACET_VALUES,
         )
-        spread = _facets(found, near.values(), everyone=counted)
+        spread = _facets(counted, near.values(), everyone=everyone)
     elif filters.degree not in {1, 2}:
-        counted = repository.count_matches(
-            db, query=parsed, conditions=conditions, excluding=counted_excluding, cap=COUNT_CAP
-        )
+        everyone = repository.count_matches(db, query=parsed, conditions=conditions, cap=COUNT_CAP)
     if filters.degree in {1, 2}:
         total, exact = len(wanted_degree), len(near) < NEAR_CAP
-    elif filters.degree == 3:
-        # The count included everyone matching: the closer ones are taken off in Python.
-        base = counted if first_page else counted + len(closer)
-        total = max(0, min(base, COUNT_CAP) - len(closer))
-        exact = base <= COUNT_CAP
     else:
-        total, exact = min(counted, COUNT_CAP), counted <= COUNT_CAP
+        # The 3rd degree and beyond: everyone but the closer ones, known in Python.
+        beyond = len(closer) if filters.degree == 3 else 0
+        total, exact = max(0, min(everyone, COUNT_CAP) - beyond), everyone <= COUNT_CAP
     if spread is not None:
         spread = Facets(**{**spread.__dict__, "complete": exact and spread.complete})
     shown = hits[:limit]
