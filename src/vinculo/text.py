@@ -9,6 +9,8 @@ from typing import Literal
 
 def fold(text: str) -> str:
     """Case-, accent- and spacing-insensitive key for names, organizations, schools and search."""
+    if text.isascii():  # the same answer, without decomposing: ASCII has no marks to drop
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(without_marks.split())

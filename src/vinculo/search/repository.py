@@ -5,6 +5,7 @@ functions, which answer the same."""
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Select,
+    Table,
     and_,
     any_,
     bindparam,
@@ -93,22 +95,20 @@ def _postgres(db: Session) -> bool:
 def write_documents(
     db: Session, documents: Sequence[dict[str, Any]], places: Sequence[PlaceRow]
 ) -> None:
-    """Replace the documents and places of these members (their `member_id`s) with these."""
+    """Replace the documents and places of these members (their `member_id`s) with these. Each
+    kind of row goes in one statement run for many rows, compiled once per process."""
+    if not documents:
+        return
+    connection = db.connection()
     ids = [document["member_id"] for document in documents]
-    insert = postgresql.insert if _postgres(db) else sqlite.insert
     for start in range(0, len(ids), _BATCH):
-        chunk = ids[start : start + _BATCH]
-        db.execute(delete(SearchPlace).where(SearchPlace.member_id.in_(chunk)))
-    for start in range(0, len(documents), _BATCH):
-        rows = documents[start : start + _BATCH]
-        statement = insert(SearchDocument).values(rows)
-        columns = {name: statement.excluded[name] for name in rows[0] if name != "member_id"}
-        db.execute(statement.on_conflict_do_update(index_elements=["member_id"], set_=columns))
-        if not _postgres(db):
-            _write_fts(db, rows)
-    for start in range(0, len(places), _BATCH):
-        db.execute(
-            insert(SearchPlace),
+        connection.execute(_DELETE_PLACES, {"ids": ids[start : start + _BATCH]})
+    connection.execute(_upsert(db), list(documents))
+    if not _postgres(db):
+        _write_fts(db, documents)
+    if places:
+        connection.execute(
+            _PLACES.insert(),
             [
                 {
                     "member_id": row.member_id,
@@ -120,12 +120,30 @@ def write_documents(
                     "start_year": row.start_year,
                     "end_year": row.end_year,
                 }
-                for row in places[start : start + _BATCH]
+                for row in places
             ],
         )
     _learn_words(
         db, {word for document in documents for name in FIELDS for word in document[name].split()}
     )
+
+
+_PLACES = typing.cast(Table, SearchPlace.__table__)
+_DOCUMENTS = typing.cast(Table, SearchDocument.__table__)
+_VARIANTS = typing.cast(Table, SearchVariant.__table__)
+_DELETE_PLACES = delete(_PLACES).where(_PLACES.c.member_id.in_(bindparam("ids", expanding=True)))
+
+
+def _upsert(db: Session) -> Any:
+    """Insert a document, or replace every column of the one there."""
+    insert = postgresql.insert if _postgres(db) else sqlite.insert
+    statement = insert(_DOCUMENTS)
+    kept = {
+        column.name: statement.excluded[column.name]
+        for column in _DOCUMENTS.columns
+        if column.name != "member_id"
+    }
+    return statement.on_conflict_do_update(index_elements=["member_id"], set_=kept)
 
 
 def _write_fts(db: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -160,10 +178,8 @@ def _learn_words(db: Session, words: set[str]) -> None:
             if word not in known
             for variant in sorted(variants_of(word))
         ]
-        for at in range(0, len(rows), _BATCH):
-            db.execute(
-                insert(SearchVariant).values(rows[at : at + _BATCH]).on_conflict_do_nothing()
-            )
+        if rows:
+            db.connection().execute(insert(_VARIANTS).on_conflict_do_nothing(), rows)
 
 
 def set_listed(db: Session, *, member_id: int, listed: bool) -> None:

@@ -4,6 +4,7 @@ matches. Both engines and the ranking read words made here, so they agree."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,12 +29,18 @@ FIELDS = ("name", "work", "schools", "headline", "place")
 
 def words(text: str) -> list[str]:
     """The folded words of a text: "Muñoz-Peña, S.A." → ["munoz", "pena", "s", "a"]."""
-    return _WORD.findall(fold(text))
+    return list(_words(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    # Organizations, schools, titles and places repeat across profiles: each is folded once.
+    return tuple(_WORD.findall(fold(text)))
 
 
 def field_text(*texts: str) -> str:
     """A document field: the words of the texts, joined by single spaces."""
-    return " ".join(word for text in texts for word in words(text))
+    return " ".join(word for text in texts for word in _words(text))
 
 
 def deletions(word: str) -> set[str]:
