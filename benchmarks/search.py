@@ -9,8 +9,8 @@ years overlapped. Loads it into PostgreSQL with COPY, builds the graph index and
 and times, in the same run and over the same queries (one word, two words, words with a filter,
 a prefix as typed):
 
-- vínculo: `vinculo.search.service.search` in a read-only unit of work, degrees from the index
-  (joins the two below once the search area lands);
+- vínculo: `profiles.service.search_members` (the search page's call, ranked by
+  `vinculo.search`) in a read-only unit of work, degrees from the graph index;
 - LIKE (before): the search before issue 15, a folded text per member searched with
   `LIKE '%word%'` for every word, by name;
 - PostgreSQL full-text: `to_tsvector('simple', …)` over a GIN index, by `ts_rank`, with a count.
@@ -67,6 +67,8 @@ from vinculo.network import repository as network_repository
 from vinculo.network.index import GRAPH_INDEX, NetworkIndex, graph_for_reading
 from vinculo.privacy.repository import blocked_either_way
 from vinculo.profiles.models import Organization, Position
+from vinculo.profiles.service import reindex_search, search_members
+from vinculo.search.service import Filters
 from vinculo.text import fold
 
 IntArray = npt.NDArray[np.int64]
@@ -763,7 +765,7 @@ def old_search_texts(community: Community) -> tuple[list[str], list[str]]:
 # Loading
 
 
-# The member table's columns the load fills, in order. Migration 0017 drops `search_text`.
+# The member table's columns the load fills, in order.
 MEMBER_COLUMNS = (
     "id",
     "email",
@@ -775,7 +777,6 @@ MEMBER_COLUMNS = (
     "sector",
     "about",
     "locale",
-    "search_text",
     "created_at",
     "updated_at",
 )
@@ -805,7 +806,7 @@ def _months(rng: np.random.Generator, count: int) -> list[int | None]:
     return [None if blank else int(month) for month, blank in zip(months, blanks, strict=True)]
 
 
-def load(url: str, community: Community, name_keys: list[str], texts: list[str]) -> None:
+def load(url: str, community: Community, name_keys: list[str]) -> None:
     """The community into the app's tables, with COPY, in one transaction."""
     rng = np.random.default_rng(len(community.names))
     raw = sa.create_engine(url).raw_connection()
@@ -837,7 +838,6 @@ def load(url: str, community: Community, name_keys: list[str], texts: list[str])
             "sector": community.sectors,
             "about": [""] * size,
             "locale": ["en" if c == ENGLISH else "es" for c in community.culture.tolist()],
-            "search_text": texts,
             "created_at": [NOW] * size,
             "updated_at": [NOW] * size,
         }
@@ -949,6 +949,8 @@ RUN_TABLE = sa.Table(
     sa.Column("members", sa.Integer, nullable=False),
     sa.Column("seed", sa.Integer, nullable=False),
     sa.Column("generator", sa.Integer, nullable=False),
+    # The migration the search index was built at ("" before it is built).
+    sa.Column("indexed_at", sa.Text, nullable=False),
 )
 
 
@@ -986,32 +988,36 @@ def build_baselines(url: str, name_keys: list[str], texts: list[str]) -> tuple[f
     return like_seconds, time.perf_counter() - started
 
 
-def prepared(url: str, *, members: int, seed: int) -> bool:
-    """Whether the database holds this community already."""
+def prepared(url: str, *, members: int, seed: int) -> str | None:
+    """Whether the database holds this community already: None when not, else the migration
+    its search index was built at ("" before it was)."""
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
             if not sa.inspect(connection).has_table("bench_run"):
-                return False
+                return None
             row = connection.execute(sa.select(RUN_TABLE)).first()
             if row is None or (row.members, row.seed, row.generator) != (
                 members,
                 seed,
                 GENERATOR_VERSION,
             ):
-                return False
-            return bool(connection.scalar(sa.text("SELECT count(*) FROM member")) == members)
+                return None
+            loaded = connection.scalar(sa.text("SELECT count(*) FROM member"))
+            return str(row.indexed_at) if loaded == members else None
     finally:
         engine.dispose()
 
 
-def mark_prepared(url: str, *, members: int, seed: int) -> None:
+def mark_prepared(url: str, *, members: int, seed: int, indexed_at: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         BENCH.create_all(connection, tables=[RUN_TABLE])
         connection.execute(sa.delete(RUN_TABLE))
         connection.execute(
-            sa.insert(RUN_TABLE).values(members=members, seed=seed, generator=GENERATOR_VERSION)
+            sa.insert(RUN_TABLE).values(
+                members=members, seed=seed, generator=GENERATOR_VERSION, indexed_at=indexed_at
+            )
         )
     engine.dispose()
 
@@ -1290,6 +1296,24 @@ class System(Protocol):
     def answer(self, db: Session, viewer: Member, query: Query) -> Answer: ...
 
 
+class VinculoSearch:
+    """Our search, as the search page and the API call it."""
+
+    name = OURS
+    slow = False
+
+    def expresses(self, query: Query) -> bool:
+        return True
+
+    def answer(self, db: Session, viewer: Member, query: Query) -> Answer:
+        wanted = query.wanted
+        filters = Filters(
+            degree=wanted.degree, organization=wanted.organization, location=wanted.location
+        )
+        page = search_members(db, viewer=viewer, query=query.text, filters=filters, limit=LIMIT)
+        return Answer([item.view.member.id for item in page.items], page.total)
+
+
 def _filtered(statement: sa.Select[Any], wanted: Wanted) -> sa.Select[Any]:
     """A baseline's statement with the filters SQL can express: an organization on the member's
     career, a location."""
@@ -1403,7 +1427,7 @@ def counted_sql_degrees() -> Iterator[list[int]]:
     """Counts the answers the network's SQL fallback gives for degrees and mutual connections
     (none while the graph index answers)."""
     calls = [0]
-    names = ("degrees_from", "mutual_counts", "mutual_connection_ids")
+    names = ("degrees_from", "mutual_counts", "mutual_connection_ids", "neighbour_ids")
     originals = {name: getattr(network_repository, name) for name in names}
 
     def counting(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -1444,7 +1468,7 @@ class Report:
     latency: dict[tuple[str, str], tuple[list[float], list[Answer | None]]] = field(
         default_factory=dict
     )
-    examples: dict[str, list[Query]] = field(default_factory=dict)
+    queries_of: dict[str, list[Query]] = field(default_factory=dict)
     relevance: dict[str, list[int | None]] = field(default_factory=dict)  # rank of the colleague
     labelled: list[Labelled] = field(default_factory=list)
 
@@ -1463,6 +1487,14 @@ def machine(url: str) -> str:
     )
 
 
+def revision(url: str) -> str:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        found = connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    engine.dispose()
+    return str(found)
+
+
 def vacuumed(url: str) -> None:
     """Statistics and visibility maps as autovacuum keeps them on a database in use."""
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
@@ -1472,30 +1504,41 @@ def vacuumed(url: str) -> None:
 
 
 def prepare(url: str, args: argparse.Namespace, report: Report) -> tuple[Database, NetworkIndex]:
-    """The database holding the community, and the graph index; from a kept database, only the
-    index."""
-    if args.keep and prepared(url, members=args.members, seed=args.seed):
-        report.stages.append(("loaded: kept from the last run", 0.0))
-    else:
+    """The database holding the community, the graph index and the search index; from a kept
+    database, only what it lacks."""
+    kept = prepared(url, members=args.members, seed=args.seed) if args.keep else None
+    if kept is None:
         emptied(url)
         migrations.upgrade(url)
         started = time.perf_counter()
         name_keys, texts = old_search_texts(report.community)
-        load(url, report.community, name_keys, texts)
+        load(url, report.community, name_keys)
         report.stages.append(("loaded with COPY", time.perf_counter() - started))
         like_seconds, full_text_seconds = build_baselines(url, name_keys, texts)
         report.stages.append(("LIKE table built", like_seconds))
         report.stages.append(("full-text table and its GIN index built", full_text_seconds))
-        started = time.perf_counter()
-        vacuumed(url)
-        report.stages.append(("VACUUM ANALYZE", time.perf_counter() - started))
-        mark_prepared(url, members=args.members, seed=args.seed)
+        mark_prepared(url, members=args.members, seed=args.seed, indexed_at="")
+    else:
+        report.stages.append(("loaded: kept from the last run", 0.0))
+        migrations.upgrade(url)  # a migration newer than the kept database applies to it
     database = Database(url)
     started = time.perf_counter()
     index = NetworkIndex(database)
     index.load()
     database.provide(GRAPH_INDEX, index)
     report.stages.append(("graph index loaded", time.perf_counter() - started))
+    now = revision(url)
+    if kept != now:
+        started = time.perf_counter()
+        with database.unit_of_work() as db:
+            indexed = reindex_search(db)
+        report.stages.append(
+            (f"search index built ({indexed:,} members)", time.perf_counter() - started)
+        )
+        started = time.perf_counter()
+        vacuumed(url)
+        report.stages.append(("VACUUM ANALYZE", time.perf_counter() - started))
+        mark_prepared(url, members=args.members, seed=args.seed, indexed_at=now)
     return database, index
 
 
@@ -1556,14 +1599,14 @@ def main() -> None:
     query_sets = {kind: sampler.queries(kind, args.queries) for kind in KINDS}
     labelled = sampler.labelled(args.labelled)
     warm_up = [query for kind in KINDS for query in sampler.queries(kind, 5)]
-    systems: list[System] = [LikeSearch(), FullTextSearch()]
+    systems: list[System] = [VinculoSearch(), LikeSearch(), FullTextSearch()]
     with database.unit_of_work(write=False) as db:
         report.index_answered = graph_for_reading(db) is not None
     with counted_sql_degrees() as sql_calls:
         for system in systems:
             answered(database, system, warm_up)
         for kind, queries in query_sets.items():
-            report.examples[kind] = queries[:3]
+            report.queries_of[kind] = queries
             for system in systems:
                 timed = queries[: args.slow_queries] if system.slow else queries
                 report.latency[(kind, system.name)] = answered(database, system, timed)
@@ -1588,7 +1631,10 @@ def _share(ranks: Sequence[int | None]) -> str:
 
 
 DESCRIPTIONS = {
-    OURS: f"`search(db, viewer=…, query=…, filters=…, limit={LIMIT})`, facets included",
+    OURS: (
+        f"`profiles.service.search_members(db, viewer=…, query=…, filters=…, limit={LIMIT})`, "
+        "facets included"
+    ),
     "LIKE (before)": (
         "the statement of the search before issue 15 over a table of the old folded text (a "
         "btree on the name only, as the member table had), by name, 21 rows"
@@ -1598,6 +1644,10 @@ DESCRIPTIONS = {
         f"`@@ to_tsquery(…)` by `ts_rank`, {LIMIT} rows and a `count(*)`"
     ),
 }
+
+
+def _shown(query: Query) -> str:
+    return f"`{query.text!r}`" + (f" with {query.wanted}" if str(query.wanted) else "")
 
 
 def print_report(report: Report, systems: list[str]) -> None:
@@ -1653,12 +1703,21 @@ def print_report(report: Report, systems: list[str]) -> None:
     )
     print()
     print("Examples of each kind (a space after the last word: a whole word, not a prefix):")
-    for kind, queries in report.examples.items():
-        shown = ", ".join(
-            f"`{q.text!r}`" + (f" with {q.wanted}" if str(q.wanted) else "") for q in queries
-        )
-        print(f"- {kind}: {shown}")
+    for kind, queries in report.queries_of.items():
+        print(f"- {kind}: {', '.join(_shown(q) for q in queries[:3])}")
+    if OURS in systems:
+        print(f"\n{OURS}'s slowest queries of each kind:")
+        for kind in KINDS:
+            samples, _ = report.latency[(kind, OURS)]
+            slowest = sorted(zip(samples, report.queries_of[kind], strict=True), reverse=True)
+            shown = ", ".join(f"{_shown(q)} {t * 1e3:,.0f} ms" for t, q in slowest[:3])
+            print(f"- {kind}: {shown}")
     print()
+    print_relevance(report, systems)
+
+
+def print_relevance(report: Report, systems: list[str]) -> None:
+    c = report.community
     labelled = report.labelled
     print(
         f"### Relevance — {len(labelled)} labelled queries: the colleague named in the top {TOP}\n"
