@@ -27,6 +27,7 @@ from tests.helpers import (
     token_for,
 )
 from vinculo.pagination import MAX_LIMIT
+from vinculo.search import service as search_service
 
 SEARCH = "/api/v1/members"
 
@@ -187,12 +188,17 @@ def test_a_name_match_outranks_a_near_member_matched_elsewhere(
 ) -> None:
     ortegal = _person(client, "Olga Ortegal")
     page = _search(client, circle.viewer, "ortegal")
-    # By name, then the headline's word, then the names one typo away ("ortega"), the closest
-    # first.
-    assert _names(page)[:4] == ["Olga Ortegal", "Aaron Smith", "Zacarías Ortega", "Xavier Ortega"]
-    assert page["total"] == 9
+    # By name, then the headline's word; "ortegal" is a word of the vocabulary, so it is not
+    # read as a typo of "ortega".
+    assert _names(page) == ["Olga Ortegal", "Aaron Smith"]
+    assert page["total"] == 2
     assert ortegal.id == page["items"][0]["id"]
-    assert page["items"][2]["matched"] == ["“ortegal” read as “ortega”", "1st degree"]
+    # Mistyped, it finds both spellings' neighbours: "ortegl" is one letter off "ortega" and
+    # "ortegal".
+    typo = _search(client, circle.viewer, "ortegl")
+    assert _names(typo)[:2] == ["Zacarías Ortega", "Xavier Ortega"]
+    assert typo["total"] == 9
+    assert typo["items"][0]["matched"] == ["“ortegl” read as “ortega”", "1st degree"]
 
 
 def test_the_degree_filter_and_its_facet(client: TestClient, circle: Circle) -> None:
@@ -395,3 +401,54 @@ def test_the_search_page_refuses_a_bad_degree_quietly(client: TestClient) -> Non
     page = client.get("/search", params={"q": "", "degree": "7"})
     assert page.status_code == 200
     assert "1 member" in page.text
+
+
+def test_with_many_matches_the_network_ranks_and_the_rest_come_by_name(
+    client: TestClient, circle: Circle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More matches than one search ranks whole (here 3): the viewer's connections and 2nd
+    degree first, then everyone else by name, every page in the same order, and the totals
+    and facets from the database."""
+    monkeypatch.setattr(search_service, "NEAR_CAP", 3)
+    page = _search(client, circle.viewer, "ortega")
+    assert _names(page) == [
+        "Zacarías Ortega",
+        "Wendy Ortega",
+        "Ursula Ortega",
+        "Ana Ortega",
+        "Tomás Ortega",
+        "Xavier Ortega",
+        "Yolanda Ortega",
+        "Aaron Smith",
+    ]
+    assert page["total"] == 8
+    degrees = {facet["value"]: facet["count"] for facet in page["facets"]["degree"]}
+    assert degrees == {1: 1, 2: 2, 3: 5}
+    why = {item["name"]: item["matched"] for item in page["items"]}
+    assert why["Yolanda Ortega"] == ["Worked at Swiftcourier 2020–2021, at the same time as you"]
+    for limit in (1, 2, 3, 5):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"limit": limit}
+            if cursor:
+                params["cursor"] = cursor
+            walked = _search(client, circle.viewer, "ortega", **params)
+            seen.extend(_names(walked))
+            assert walked["total"] == 8
+            cursor = walked["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == _names(page), limit
+    third = _search(client, circle.viewer, "ortega", degree=3)
+    assert _names(third) == [
+        "Ana Ortega",
+        "Tomás Ortega",
+        "Xavier Ortega",
+        "Yolanda Ortega",
+        "Aaron Smith",
+    ]
+    assert third["total"] == 5
+    # The finder still puts who was there in the viewer's years first.
+    finder = _search(client, circle.viewer, "", organization="Swiftcourier")
+    assert _names(finder) == ["Vera Viewer", "Yolanda Ortega", "Tomás Ortega"]

@@ -223,6 +223,10 @@ class Database:
                 )
                 if seconds > 0
             ]
+            # No JIT compiling: a request's statements run in milliseconds, and compiling one
+            # that the planner thinks costly (a search over a million members) takes 100 ms
+            # and more.
+            timeouts.append("-c jit=off")
             connect_args = {"connect_timeout": max(1, round(connect_timeout))}
             engine = _async_engine if self.on_the_loop else create_engine
             self.engine = engine(

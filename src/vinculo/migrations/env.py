@@ -10,10 +10,15 @@ from vinculo.models import Base
 config = context.config
 
 # What the search index's engines keep beside the models (migration 0017), which the models do
-# not declare: SQLite's FTS5 table and its shadow tables, PostgreSQL's generated tsvector column
-# and its GIN index.
+# not declare: SQLite's FTS5 table and its shadow tables, PostgreSQL's generated tsvector columns
+# and their GIN indexes.
 _ENGINE_OWNED_TABLES = "search_fts"
-_ENGINE_OWNED = {("column", "document"), ("index", "ix_search_document_document")}
+_ENGINE_OWNED = {
+    ("column", "document"),
+    ("column", "name_vector"),
+    ("index", "ix_search_document_document"),
+    ("index", "ix_search_document_name_vector"),
+}
 
 
 def _declared(*arguments: object) -> bool:

@@ -227,6 +227,14 @@ def places_of(db: Session, *, member_ids: Collection[int]) -> list[PlaceRow]:
 def _shares_place(viewer_id: int, *, overlapping: bool) -> Select[Any]:
     """The members at one of the viewer's organizations or schools (in overlapping years)."""
     theirs, mine = aliased(SearchPlace), aliased(SearchPlace)
+    return select(theirs.member_id).join(
+        mine, and_(*_same_place(theirs, mine, viewer_id, overlapping=overlapping))
+    )
+
+
+def _same_place(
+    theirs: Any, mine: Any, viewer_id: int, *, overlapping: bool
+) -> list[ColumnElement[bool]]:
     joined = [
         mine.member_id == viewer_id,
         mine.kind == theirs.kind,
@@ -237,7 +245,53 @@ def _shares_place(viewer_id: int, *, overlapping: bool) -> Select[Any]:
             theirs.start_year <= func.coalesce(mine.end_year, _OPEN),
             mine.start_year <= func.coalesce(theirs.end_year, _OPEN),
         ]
-    return select(theirs.member_id).join(mine, and_(*joined))
+    return joined
+
+
+def _closeness_columns(conditions: Conditions, viewer_id: int) -> list[Any]:
+    """For each document, read with it: whether the member shares a place with the viewer
+    (`same_place`), in overlapping years (`overlap`), and the organization or school of the
+    filters in the viewer's years there (`overlap_here`). Each is an `EXISTS` on the member's
+    own few places, so it costs the same whatever the size of the places."""
+    columns = []
+    for label, overlapping in (("same_place", False), ("overlap", True)):
+        theirs, mine = aliased(SearchPlace), aliased(SearchPlace)
+        columns.append(
+            select(theirs.id)
+            .join(mine, and_(*_same_place(theirs, mine, viewer_id, overlapping=overlapping)))
+            .where(theirs.member_id == SearchDocument.member_id)
+            .exists()
+            .label(label)
+        )
+    here = []
+    for kind, key in ((ORGANIZATION, conditions.organization_key), (SCHOOL, conditions.school_key)):
+        if key is not None:
+            theirs, mine = aliased(SearchPlace), aliased(SearchPlace)
+            here.append(
+                select(theirs.id)
+                .join(mine, and_(*_same_place(theirs, mine, viewer_id, overlapping=True)))
+                .where(
+                    theirs.member_id == SearchDocument.member_id,
+                    theirs.kind == kind,
+                    theirs.place_key == key,
+                )
+                .exists()
+            )
+    columns.append((or_(*here) if here else false()).label("overlap_here"))
+    return columns
+
+
+def documents_matching(
+    db: Session, *, query: Query, conditions: Conditions, viewer_id: int, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` documents that match, in no particular order, with what tells their
+    closeness (`_closeness_columns`): all of them when fewer match."""
+    statement = (
+        select(*_DOCUMENT_COLUMNS, *_closeness_columns(conditions, viewer_id))
+        .where(*_where(db, query, TYPO, conditions))
+        .limit(limit)
+    )
+    return _rows(db, statement)
 
 
 def documents_near(
@@ -250,31 +304,18 @@ def documents_near(
     limit: int,
 ) -> list[dict[str, Any]]:
     """The documents that match and are near the viewer: among `graph_ids` (their 1st and 2nd
-    degree) or at one of the viewer's places, each with whether it shares a place with the
-    viewer (`same_place`), in overlapping years (`overlap`), and the organization or school of
-    the filters in the viewer's years there (`overlap_here`); by name, `limit` at most."""
-    at_my_places = _shares_place(viewer_id, overlapping=False)
-    near: list[ColumnElement[bool]] = [SearchDocument.member_id.in_(at_my_places)]
+    degree) or, with an organization or school chosen, who were there in the viewer's years;
+    with what tells their closeness; by name, `limit` at most."""
+    near: list[ColumnElement[bool]] = []
     if graph_ids:
         near.append(_in_ids(db, SearchDocument.member_id, graph_ids))
-    # With an organization or school chosen: who was there in the viewer's years.
-    here = [
-        SearchDocument.member_id.in_(_members_at(kind, key, viewer_id))
-        for kind, key in (
-            (ORGANIZATION, conditions.organization_key),
-            (SCHOOL, conditions.school_key),
-        )
-        if key is not None
-    ]
+    for kind, key in ((ORGANIZATION, conditions.organization_key), (SCHOOL, conditions.school_key)):
+        if key is not None:
+            near.append(SearchDocument.member_id.in_(_members_at(kind, key, viewer_id)))
+    if not near:
+        return []
     statement = (
-        select(
-            *_DOCUMENT_COLUMNS,
-            SearchDocument.member_id.in_(at_my_places).label("same_place"),
-            SearchDocument.member_id.in_(_shares_place(viewer_id, overlapping=True)).label(
-                "overlap"
-            ),
-            (or_(*here) if here else false()).label("overlap_here"),
-        )
+        select(*_DOCUMENT_COLUMNS, *_closeness_columns(conditions, viewer_id))
         .where(*_where(db, query, TYPO, conditions), or_(*near))
         .order_by(*_ORDER)
         .limit(limit)
@@ -312,11 +353,19 @@ def documents_far(
             statement = statement.where(not_(_matches(db, query, request.level - 1)))
         if excluding:
             statement = statement.where(not_(_in_ids(db, SearchDocument.member_id, excluding)))
+        # By name through its index at the name's level; at the others, the name as an
+        # expression: "matches, but not by name" is often rare where the planner, which cannot
+        # see that, would walk the whole name index looking for a page of them.
+        name_key: Any = (
+            SearchDocument.name_key if request.level == NAME else SearchDocument.name_key + ""
+        )
         if request.after is not None:
             statement = statement.where(
-                tuple_(SearchDocument.name_key, SearchDocument.member_id) > tuple_(*request.after)
+                tuple_(name_key, SearchDocument.member_id) > tuple_(*request.after)
             )
-        parts.append(statement.order_by(*_ORDER).limit(request.limit).subquery())
+        parts.append(
+            statement.order_by(name_key, SearchDocument.member_id).limit(request.limit).subquery()
+        )
     if not parts:
         return []
     every = union_all(*(select(*part.c) for part in parts)).subquery()
@@ -479,7 +528,9 @@ def _matches(db: Session, query: Query, level: int) -> ColumnElement[bool]:
     (`TEXT`), or anywhere allowing the typos' alternatives (`TYPO`)."""
     if _postgres(db):
         text = " & ".join(_tsquery_term(term, level) for term in query.terms)
-        return literal_column("search_document.document").op("@@")(cast(literal(text), TSQUERY))
+        # The name's own column for the name (see migration 0017), the document for the rest.
+        vector = "search_document.name_vector" if level == NAME else "search_document.document"
+        return literal_column(vector).op("@@")(cast(literal(text), TSQUERY))
     expression = " AND ".join(_fts_term(term, level) for term in query.terms)
     fts: Select[Any] = select(_FTS.c.rowid).where(
         literal_column("search_fts").op("MATCH")(literal(expression))
@@ -493,8 +544,7 @@ _FTS = table("search_fts", column("rowid"))
 
 def _tsquery_term(term: Term, level: int) -> str:
     # Words are letters and digits only (`terms.words`): quoting them needs no escapes.
-    weight = "A" if level == NAME else ""
-    typed = f"'{term.word}':{'*' if term.prefix else ''}{weight}"
+    typed = f"'{term.word}':{'*' if term.prefix else ''}"
     if level < TYPO or not term.alternatives:
         return typed.rstrip(":")
     return "(" + " | ".join([typed.rstrip(":"), *(f"'{w}'" for w in term.alternatives)]) + ")"

@@ -40,7 +40,7 @@ class FacetsOut(Output):
     location: list[FacetOut]
     sector: list[FacetOut]
     complete: bool = Field(
-        description="False when more members match than were counted (the first 10,000): the "
+        description="False when more members match than were counted (the first 1,000): the "
         "organizations, schools, locations and sectors are then the most frequent among those."
     )
 

@@ -35,8 +35,9 @@ from vinculo.text import fold
 # ranked with everyone else), and how many of the graph's 2nd degree it asks about.
 NEAR_CAP = 2000
 GRAPH_CAP = 20_000
-# Counts stop here ("10,000+"), and facets are counted over the first this many matches.
-COUNT_CAP = 10_000
+# Counts stop here ("more than 1,000"), and facets are counted over the first this many
+# matches.
+COUNT_CAP = 1_000
 FACET_VALUES = 6
 DEGREES = (1, 2, 3)
 
@@ -164,48 +165,100 @@ def find(
     if parsed.typo_candidates():
         parsed = parsed.with_alternatives(repository.words_near(db, parsed.typo_candidates()))
     conditions = _conditions(filters, viewer_id=viewer_id, hidden=hidden)
-    near = _near_hits(
-        db, query=parsed, conditions=conditions, viewer_id=viewer_id, proximity=proximity
+    # Few matches (most searches for a name or a place): every one is read and ranked here.
+    # Many: the near ones (the graph's, and the chosen place's in the viewer's years) are, and
+    # the rest come from the database by name.
+    documents = repository.documents_matching(
+        db, query=parsed, conditions=conditions, viewer_id=viewer_id, limit=NEAR_CAP + 1
     )
-    closer = {hit.member_id for hit in near.values() if hit.degree in {0, 1, 2}}
-    wanted_degree = {hit.member_id for hit in near.values() if hit.degree == filters.degree}
-    first_page = facets and after is None
-    if filters.degree in {1, 2}:
-        pool = sorted((near[i] for i in wanted_degree), key=lambda hit: hit.key)
-        hits = [hit for hit in pool if after is None or hit.key > after][: limit + 1]
-    else:
-        ranked = sorted(
-            (hit for hit in near.values() if filters.degree is None or hit.member_id not in closer),
-            key=lambda hit: hit.key,
-        )
-        hits = _merge_far(db, parsed, conditions, ranked, list(near), after=after, limit=limit)
-    spread = None
-    everyone = 0  # how many match whatever their degree, up to COUNT_CAP + 1
-    if first_page:
-        everyone, counted = repository.count_and_facets(
+    every = len(documents) <= NEAR_CAP
+    if not every:
+        documents = repository.documents_near(
             db,
             query=parsed,
             conditions=conditions,
-            only=wanted_degree if filters.degree in {1, 2} else None,
-            excluding=closer if filters.degree == 3 else (),
-            cap=COUNT_CAP,
-            per_facet=FACET_VALUES,
+            viewer_id=viewer_id,
+            graph_ids=_graph_ids(viewer_id, proximity),
+            limit=NEAR_CAP,
         )
-        spread = _facets(counted, near.values(), everyone=everyone)
-    elif filters.degree not in {1, 2}:
-        everyone = repository.count_matches(db, query=parsed, conditions=conditions, cap=COUNT_CAP)
-    if filters.degree in {1, 2}:
-        total, exact = len(wanted_degree), len(near) < NEAR_CAP
-    else:
-        # The 3rd degree and beyond: everyone but the closer ones, known in Python.
-        beyond = len(closer) if filters.degree == 3 else 0
-        total, exact = max(0, min(everyone, COUNT_CAP) - beyond), everyone <= COUNT_CAP
-    if spread is not None:
-        spread = Facets(**{**spread.__dict__, "complete": exact and spread.complete})
+    near = _ranked(
+        documents, query=parsed, conditions=conditions, viewer_id=viewer_id, proximity=proximity
+    )
+    found = _Found(db, parsed, conditions, filters, near, every=every)
+    hits = found.page(after=after, limit=limit)
+    total, exact, spread = found.counts(facets=facets and after is None)
     shown = hits[:limit]
     _attach_places(db, shown, viewer_id=viewer_id, conditions=conditions, query=parsed)
     next_cursor = encode_cursor(shown[-1].key) if len(hits) > limit else None
     return Found(shown, total, exact, spread, next_cursor)
+
+
+@dataclass
+class _Found:
+    """One search's near hits (every match when `every`), and what is read from them: a page
+    after a cursor, the total and the facets."""
+
+    db: Session
+    query: Query
+    conditions: Conditions
+    filters: Filters
+    near: dict[int, Hit]
+    every: bool
+
+    def __post_init__(self) -> None:
+        self.closer = {h.member_id for h in self.near.values() if h.degree in {0, 1, 2}}
+        self.of_degree = {
+            h.member_id for h in self.near.values() if h.degree == self.filters.degree
+        }
+
+    def page(self, *, after: Key | None, limit: int) -> list[Hit]:
+        """Up to `limit + 1` hits after the cursor."""
+        if self.filters.degree in {1, 2}:
+            pool = sorted((self.near[i] for i in self.of_degree), key=lambda hit: hit.key)
+            return [hit for hit in pool if after is None or hit.key > after][: limit + 1]
+        ranked = sorted(
+            (
+                hit
+                for hit in self.near.values()
+                if self.filters.degree is None or hit.member_id not in self.closer
+            ),
+            key=lambda hit: hit.key,
+        )
+        if self.every:
+            return [hit for hit in ranked if after is None or hit.key > after][: limit + 1]
+        return _merge_far(
+            self.db, self.query, self.conditions, ranked, list(self.near), after=after, limit=limit
+        )
+
+    def counts(self, *, facets: bool) -> tuple[int, bool, Facets | None]:
+        """The total, whether it is exact, and the facets when asked."""
+        spread = None
+        everyone = len(self.near)  # everyone matching, whatever their degree, up to the cap + 1
+        if facets:
+            counted_all, counted = repository.count_and_facets(
+                self.db,
+                query=self.query,
+                conditions=self.conditions,
+                only=self.of_degree if self.filters.degree in {1, 2} else None,
+                excluding=self.closer if self.filters.degree == 3 else (),
+                cap=COUNT_CAP,
+                per_facet=FACET_VALUES,
+            )
+            everyone = everyone if self.every else counted_all
+            spread = _facets(counted, self.near.values(), everyone=everyone)
+        elif not self.every and self.filters.degree not in {1, 2}:
+            everyone = repository.count_matches(
+                self.db, query=self.query, conditions=self.conditions, cap=COUNT_CAP
+            )
+        if self.filters.degree in {1, 2}:
+            total, exact = len(self.of_degree), self.every
+        else:
+            # The 3rd degree and beyond: everyone but the closer ones, known here.
+            beyond = len(self.closer) if self.filters.degree == 3 else 0
+            total, exact = max(0, min(everyone, COUNT_CAP) - beyond), everyone <= COUNT_CAP
+        if spread is not None:
+            spread = Facets(**{**spread.__dict__, "complete": exact and spread.complete})
+        return total, exact, spread
 
 
 def _decode(cursor: str | None) -> Key | None:
@@ -229,23 +282,26 @@ def _conditions(filters: Filters, *, viewer_id: int, hidden: Hidden | None) -> C
     )
 
 
-def _near_hits(
-    db: Session, *, query: Query, conditions: Conditions, viewer_id: int, proximity: Proximity
-) -> dict[int, Hit]:
-    """The matching members near the viewer, each with its closeness, by member id."""
+def _graph_ids(viewer_id: int, proximity: Proximity) -> set[int]:
+    """The viewer, their connections and their 2nd degree (those sharing most, up to
+    `GRAPH_CAP`)."""
     graph_ids = {viewer_id, *proximity.first}
     for member_id in proximity.second:
         if len(graph_ids) >= GRAPH_CAP:
             break
         graph_ids.add(member_id)
-    documents = repository.documents_near(
-        db,
-        query=query,
-        conditions=conditions,
-        viewer_id=viewer_id,
-        graph_ids=graph_ids,
-        limit=NEAR_CAP,
-    )
+    return graph_ids
+
+
+def _ranked(
+    documents: Sequence[dict[str, Any]],
+    *,
+    query: Query,
+    conditions: Conditions,
+    viewer_id: int,
+    proximity: Proximity,
+) -> dict[int, Hit]:
+    """The documents as hits, each with its closeness, by member id."""
     found: dict[int, Hit] = {}
     for document in documents:
         member_id = document["member_id"]
@@ -291,39 +347,38 @@ def _merge_far(
     limit: int,
 ) -> list[Hit]:
     """Up to `limit + 1` hits after the cursor: at each text level, the near ones ranked, then
-    the far ones by name (read for every level at once)."""
+    the far ones by name; a level is read only when the ones before leave room on the page."""
     levels = [NAME] if not query.terms else [NAME, TEXT]
     if query.has_alternatives:
         levels.append(TYPO)
-    levels = [level for level in levels if after is None or level >= after[0]]
-    requests = []
-    for level in levels:
-        keyset = None
-        if after is not None and after[0] == level and after[1] == _far_closeness(conditions):
-            keyset = (after[3], after[4])
-        requests.append(repository.FarRequest(level, keyset, limit + 1))
-    far: dict[int, list[Hit]] = {level: [] for level in levels}
-    for document in repository.documents_far(
-        db, query=query, requests=requests, conditions=conditions, excluding=near_ids
-    ):
-        text = match_document(query, document)
-        if text is not None:
-            text.level = document["level"]  # the engine's: they agree unless the index changed
-            far[document["level"]].append(
-                Hit(
-                    document["member_id"],
-                    document["name_key"],
-                    text,
-                    closeness=_far_closeness(conditions),
-                    document=document,
-                )
-            )
     found: list[Hit] = []
     for level in levels:
+        if after is not None and level < after[0]:
+            continue
         found.extend(
             hit for hit in near if hit.text.level == level and (after is None or hit.key > after)
         )
-        found.extend(far[level])
+        if len(found) > limit:
+            break
+        keyset = None
+        if after is not None and after[0] == level and after[1] == _far_closeness(conditions):
+            keyset = (after[3], after[4])
+        request = repository.FarRequest(level, keyset, limit + 1 - len(found))
+        for document in repository.documents_far(
+            db, query=query, requests=[request], conditions=conditions, excluding=near_ids
+        ):
+            text = match_document(query, document)
+            if text is not None:
+                text.level = level  # the engine's: they agree unless the index just changed
+                found.append(
+                    Hit(
+                        document["member_id"],
+                        document["name_key"],
+                        text,
+                        closeness=_far_closeness(conditions),
+                        document=document,
+                    )
+                )
         if len(found) > limit:
             break
     return found[: limit + 1]

@@ -115,10 +115,15 @@ class Query:
         return [term.word for term in self.terms if len(term.word) >= TYPO_MIN]
 
     def with_alternatives(self, near: Mapping[str, Iterable[str]]) -> Query:
-        """The same terms, each with the vocabulary's words one typo away from it."""
+        """The same terms, each with the vocabulary's words one typo away from it, unless it is
+        a word of the vocabulary itself: "garcia" is no typo of "gracia"."""
         terms = []
         for term in self.terms:
-            found = sorted(w for w in near.get(term.word, ()) if one_edit_apart(term.word, w))
+            known = set(near.get(term.word, ()))
+            if term.word in known:
+                terms.append(term)
+                continue
+            found = sorted(w for w in known if one_edit_apart(term.word, w))
             terms.append(Term(term.word, term.prefix, tuple(found[:MAX_ALTERNATIVES])))
         return Query(tuple(terms))
 
