@@ -77,6 +77,24 @@ def _names(page: dict[str, Any]) -> list[str]:
     return [item["name"] for item in page["items"]]
 
 
+def _walk(
+    client: TestClient, who: Person, q: str, *, limit: int, total: int | None = None
+) -> list[str]:
+    """The names on every page of a search, following the cursors; each page's total checked
+    when given."""
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        page = _search(client, who, q, **params)
+        seen.extend(_names(page))
+        if total is not None:
+            assert page["total"] == total
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return seen
+
+
 @dataclass
 class Circle:
     viewer: Person
@@ -309,18 +327,7 @@ def test_walking_every_page_of_a_ranked_search_gives_each_match_once(
 ) -> None:
     whole = _names(_search(client, circle.viewer, "ortega", limit=MAX_LIMIT))
     for limit in (1, 2, 3, 5):
-        seen: list[str] = []
-        cursor = None
-        while True:
-            params: dict[str, Any] = {"limit": limit}
-            if cursor:
-                params["cursor"] = cursor
-            page = _search(client, circle.viewer, "ortega", **params)
-            seen.extend(_names(page))
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
-        assert seen == whole, limit
+        assert _walk(client, circle.viewer, "ortega", limit=limit) == whole, limit
 
 
 def test_a_closed_account_is_not_found_until_it_is_reopened(client: TestClient) -> None:
@@ -427,19 +434,7 @@ def test_with_many_matches_the_network_ranks_and_the_rest_come_by_name(
     why = {item["name"]: item["matched"] for item in page["items"]}
     assert why["Yolanda Ortega"] == ["Worked at Swiftcourier 2020–2021, at the same time as you"]
     for limit in (1, 2, 3, 5):
-        seen: list[str] = []
-        cursor = None
-        while True:
-            params: dict[str, Any] = {"limit": limit}
-            if cursor:
-                params["cursor"] = cursor
-            walked = _search(client, circle.viewer, "ortega", **params)
-            seen.extend(_names(walked))
-            assert walked["total"] == 8
-            cursor = walked["next_cursor"]
-            if cursor is None:
-                break
-        assert seen == _names(page), limit
+        assert _walk(client, circle.viewer, "ortega", limit=limit, total=8) == _names(page)
     third = _search(client, circle.viewer, "ortega", degree=3)
     assert _names(third) == [
         "Ana Ortega",
