@@ -105,8 +105,7 @@ def upgrade() -> None:
             "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, name)) STORED"
         )
         op.execute(
-            "CREATE INDEX ix_search_document_name_vector ON search_document "
-            "USING gin (name_vector)"
+            "CREATE INDEX ix_search_document_name_vector ON search_document USING gin (name_vector)"
         )
     else:
         op.execute(
