@@ -131,28 +131,7 @@ def reindex_member(db: Session, *, member: Member) -> None:
     lock_members(db, [member.id])
     # A career change is a change of the member's profile (what suggestions look for).
     member.updated_at = clock.now()
-    positions, studies = repository.careers_of(db, member_id=member.id)
-    careers = [
-        search.CareerEntry(
-            kind, entry.place.id, entry.place.name, entry.label, entry.start_year, entry.end_year
-        )
-        for kind, entries in (("organization", positions), ("school", studies))
-        for entry in entries
-    ]
-    search.index_members(
-        db,
-        [
-            search.MemberDocument(
-                member.id,
-                member.name,
-                member.headline,
-                member.location,
-                member.sector,
-                careers,
-                listed=member.closed_at is None,
-            )
-        ],
-    )
+    reindex_search(db, member_ids=[member.id])
 
 
 def reindex_search(db: Session, *, member_ids: Sequence[int] | None = None) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import typing
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -323,53 +323,30 @@ def documents_near(
     return _rows(db, statement)
 
 
-@dataclass(frozen=True)
-class FarRequest:
-    """The far documents wanted at one text level: after (name key, id) when given, `limit` at
-    most."""
-
-    level: int
-    after: tuple[str, int] | None
-    limit: int
-
-
 def documents_far(
     db: Session,
     *,
     query: Query,
-    requests: Sequence[FarRequest],
+    level: int,
     conditions: Conditions,
     excluding: Collection[int],
+    after: tuple[str, int] | None,
+    limit: int,
 ) -> list[dict[str, Any]]:
-    """For each request, the documents that match at exactly its level (see `terms`), by name,
-    leaving out `excluding` (the near ones, ranked apart): one statement for every level, each
-    row with its `level`."""
-    parts = []
-    for request in requests:
-        statement = select(*_DOCUMENT_COLUMNS, literal(request.level).label("level")).where(
-            *_where(db, query, request.level, conditions)
-        )
-        if request.level > NAME and query.terms:
-            statement = statement.where(not_(_matches(db, query, request.level - 1)))
-        if excluding:
-            statement = statement.where(not_(_in_ids(db, SearchDocument.member_id, excluding)))
-        # By name through its index at the name's level; at the others, the name as an
-        # expression: "matches, but not by name" is often rare where the planner, which cannot
-        # see that, would walk the whole name index looking for a page of them.
-        name_key: Any = (
-            SearchDocument.name_key if request.level == NAME else SearchDocument.name_key + ""
-        )
-        if request.after is not None:
-            statement = statement.where(
-                tuple_(name_key, SearchDocument.member_id) > tuple_(*request.after)
-            )
-        parts.append(
-            statement.order_by(name_key, SearchDocument.member_id).limit(request.limit).subquery()
-        )
-    if not parts:
-        return []
-    every = union_all(*(select(*part.c) for part in parts)).subquery()
-    return _rows(db, select(every).order_by(every.c.level, every.c.name_key, every.c.member_id))
+    """The documents that match at exactly this level (see `terms`), by name after `after`
+    (name key, id), leaving out `excluding` (the near ones, ranked apart); `limit` at most."""
+    statement = select(*_DOCUMENT_COLUMNS).where(*_where(db, query, level, conditions))
+    if level > NAME and query.terms:
+        statement = statement.where(not_(_matches(db, query, level - 1)))
+    if excluding:
+        statement = statement.where(not_(_in_ids(db, SearchDocument.member_id, excluding)))
+    # By name through its index at the name's level; at the others, the name as an expression:
+    # "matches, but not by name" is often rare where the planner, which cannot see that, would
+    # walk the whole name index looking for a page of them.
+    name_key: Any = SearchDocument.name_key if level == NAME else SearchDocument.name_key + ""
+    if after is not None:
+        statement = statement.where(tuple_(name_key, SearchDocument.member_id) > tuple_(*after))
+    return _rows(db, statement.order_by(name_key, SearchDocument.member_id).limit(limit))
 
 
 _ORDER = (SearchDocument.name_key, SearchDocument.member_id)
@@ -574,14 +551,3 @@ def _in_ids(db: Session, column: Any, ids: Collection[int]) -> ColumnElement[boo
         select(literal_column("value")).select_from(func.json_each(json.dumps(values)))
     )
     return listed
-
-
-def iter_batches(items: Iterable[int], size: int = _BATCH) -> Iterable[list[int]]:
-    batch: list[int] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -61,9 +61,6 @@ class Filters:
     location: str | None = None
     sector: str | None = None
 
-    def is_empty(self) -> bool:
-        return self == Filters()
-
 
 @dataclass(frozen=True)
 class Proximity:
@@ -363,9 +360,14 @@ def _merge_far(
         keyset = None
         if after is not None and after[0] == level and after[1] == _far_closeness(conditions):
             keyset = (after[3], after[4])
-        request = repository.FarRequest(level, keyset, limit + 1 - len(found))
         for document in repository.documents_far(
-            db, query=query, requests=[request], conditions=conditions, excluding=near_ids
+            db,
+            query=query,
+            level=level,
+            conditions=conditions,
+            excluding=near_ids,
+            after=keyset,
+            limit=limit + 1 - len(found),
         ):
             text = match_document(query, document)
             if text is not None:
@@ -419,14 +421,13 @@ def _searched_for(place: PlaceRow, focus: Collection[str]) -> bool:
 
 
 def _shared(theirs: Sequence[PlaceRow], mine: Sequence[PlaceRow]) -> list[Shared]:
-    """The viewer's places the member was at too, overlapping ones first."""
+    """The viewer's places the member was at too, in the member's order."""
     found = []
     for row in theirs:
         same = [own for own in mine if own.kind == row.kind and own.place_id == row.place_id]
         if same:
             overlaps = [_overlap(row, own) for own in same if row.overlaps(own)]
             found.append(Shared(row, overlaps[0] if overlaps else None))
-    found.sort(key=lambda shared: shared.overlap is None)
     return found
 
 
