@@ -21,6 +21,7 @@ from vinculo.home import pages as home_pages
 from vinculo.identity import api as identity_api
 from vinculo.identity import link_pages as identity_link_pages
 from vinculo.identity import pages as identity_pages
+from vinculo.introductions import api as introductions_api
 from vinculo.invitations import api as invitations_api
 from vinculo.invitations import pages as invitations_pages
 from vinculo.mail import api as mail_api
@@ -170,6 +171,7 @@ def _api_router() -> APIRouter:
         search_api,
         photos_api,
         invitations_api,
+        introductions_api,
         network_api,
         privacy_api,
         notifications_api,

@@ -3,6 +3,7 @@
 from vinculo.account.models import ClosedAccountConnection
 from vinculo.db import Base
 from vinculo.identity.models import AccountLink, AuthSession, LoginFailure, Member
+from vinculo.introductions.models import Introduction
 from vinculo.invitations.models import Invitation
 from vinculo.mail.models import MailPreference, OutboxMail
 from vinculo.network.models import Connection, ConnectionChange
@@ -23,6 +24,7 @@ __all__ = [
     "Connection",
     "ConnectionChange",
     "Education",
+    "Introduction",
     "Invitation",
     "LoginFailure",
     "MailPreference",

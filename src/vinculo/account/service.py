@@ -24,6 +24,7 @@ from vinculo.db import Database, lock_members
 from vinculo.identity import closing, two_factor
 from vinculo.identity import service as identity
 from vinculo.identity.models import Member
+from vinculo.introductions import service as introductions
 from vinculo.invitations import service as invitations
 from vinculo.invitations.models import Invitation, InvitationStatus
 from vinculo.mail import service as mail_service
@@ -59,6 +60,7 @@ def close_account(
     # with them either committed before (and is ended here) or waits and finds them closed.
     lock_members(db, (member.id,))
     invitations.withdraw_all_of(db, member_id=member.id, now=closed_at)
+    introductions.close_all_of(db, member_id=member.id, now=closed_at)
     ended = network.end_connections_of(db, member_ids=[member.id], now=closed_at)
     repository.keep_connections(db, member_id=member.id, connections=ended)
     return ClosedAccount(closed_at, closing.erase_after(closed_at))

@@ -7,8 +7,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
+from vinculo.identity.models import Member
+from vinculo.introductions import service as introductions
 from vinculo.invitations import service
 from vinculo.invitations.schemas import InvitationIn, InvitationOut, InvitationPage
+from vinculo.invitations.service import InvitationView
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.schemas import PROBLEM_RESPONSES, PathId
 from vinculo.web.deps import ApiMember, DbSession
@@ -19,12 +22,28 @@ router = APIRouter(route_class=UnitRoute, tags=["invitations"], responses=PROBLE
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
+def _out(db: DbSession, views: list[InvitationView], *, viewer: Member) -> list[InvitationOut]:
+    """The invitations, with what the introduction says of those that came from one (read only
+    when there are such)."""
+    introduced = [v.invitation.id for v in views if v.invitation.introducer_id is not None]
+    cards = (
+        introductions.cards_for_invitations(db, viewer=viewer, invitation_ids=introduced)
+        if introduced
+        else {}
+    )
+    return [InvitationOut.of(view, cards.get(view.invitation.id)) for view in views]
+
+
+def _one(db: DbSession, view: InvitationView, *, viewer: Member) -> InvitationOut:
+    return _out(db, [view], viewer=viewer)[0]
+
+
 @router.post("/invitations", status_code=status.HTTP_201_CREATED)
 def send_invitation(body: InvitationIn, me: ApiMember, db: DbSession) -> InvitationOut:
     """Invite a member to connect. When they had already invited you, you connect at once and
     the invitation comes back "accepted"."""
     view = service.send_invitation(db, sender=me, to=body.to, note=body.note, email=body.email)
-    return InvitationOut.of(view)
+    return _one(db, view, viewer=me)
 
 
 @router.get("/invitations")
@@ -38,33 +57,31 @@ def list_invitations(
     """Received invitations waiting for your answer (with what you share with each sender), or
     every invitation you sent, newest first."""
     page = service.invitations_of(db, member=me, box=box, cursor=cursor, limit=limit)
-    return InvitationPage(
-        items=[InvitationOut.of(view) for view in page.items], next_cursor=page.next_cursor
-    )
+    return InvitationPage(items=_out(db, list(page.items), viewer=me), next_cursor=page.next_cursor)
 
 
 @router.get("/invitations/{invitation_id}")
 def get_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> InvitationOut:
-    return InvitationOut.of(service.invitation_of(db, invitation_id=invitation_id, viewer=me))
+    return _one(db, service.invitation_of(db, invitation_id=invitation_id, viewer=me), viewer=me)
 
 
 @router.post("/invitations/{invitation_id}/accept")
 def accept_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> InvitationOut:
-    return InvitationOut.of(service.accept_invitation(db, invitation_id=invitation_id, by=me))
+    return _one(db, service.accept_invitation(db, invitation_id=invitation_id, by=me), viewer=me)
 
 
 @router.post("/invitations/{invitation_id}/ignore")
 def ignore_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> InvitationOut:
     """Decline silently: the sender keeps seeing "pending" until the invitation expires."""
-    return InvitationOut.of(service.ignore_invitation(db, invitation_id=invitation_id, by=me))
+    return _one(db, service.ignore_invitation(db, invitation_id=invitation_id, by=me), viewer=me)
 
 
 @router.post("/invitations/{invitation_id}/withdraw")
 def withdraw_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> InvitationOut:
-    return InvitationOut.of(service.withdraw_invitation(db, invitation_id=invitation_id, by=me))
+    return _one(db, service.withdraw_invitation(db, invitation_id=invitation_id, by=me), viewer=me)
 
 
 @router.post("/invitations/{invitation_id}/report")
 def report_invitation(invitation_id: PathId, me: ApiMember, db: DbSession) -> InvitationOut:
     """ "I don't know this person": ignores the invitation and counts against the sender."""
-    return InvitationOut.of(service.report_invitation(db, invitation_id=invitation_id, by=me))
+    return _one(db, service.report_invitation(db, invitation_id=invitation_id, by=me), viewer=me)

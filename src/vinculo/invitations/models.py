@@ -57,6 +57,9 @@ class Invitation(Base):
     low_id: Mapped[int] = mapped_column(Id)
     high_id: Mapped[int] = mapped_column(Id)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The member who forwarded it, when it comes from an introduction (`vinculo.introductions`):
+    # told when it is accepted, and named to its recipient as the one who introduced the sender.
+    introducer_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     status: Mapped[InvitationStatus] = mapped_column(_Status(), default=InvitationStatus.PENDING)
     # Reported "I don't know this person": ignored, and counted against the sender.
     reported: Mapped[bool] = mapped_column(default=False)

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from vinculo.identity.models import EMAIL_MAX
+from vinculo.introductions.schemas import IntroductionCardOut
+from vinculo.introductions.service import IntroductionCard
 from vinculo.invitations.links import Link
 from vinculo.invitations.models import NOTE_MAX, InvitationStatus
 from vinculo.invitations.service import InvitationView
@@ -73,9 +75,14 @@ class InvitationOut(Output):
     link: LinkOut | None = Field(
         default=None, description="For received invitations: what you share with the sender."
     )
+    introduction: IntroductionCardOut | None = Field(
+        default=None,
+        description="When it came from an introduction: who introduced you, the sender's "
+        "message to them and their note.",
+    )
 
     @classmethod
-    def of(cls, view: InvitationView) -> InvitationOut:
+    def of(cls, view: InvitationView, card: IntroductionCard | None = None) -> InvitationOut:
         invitation = view.invitation
         return cls(
             id=invitation.id,
@@ -91,6 +98,7 @@ class InvitationOut(Output):
                 view.sender.member.email_confirmed_at is not None if view.link is not None else None
             ),
             link=LinkOut.of(view.link) if view.link is not None else None,
+            introduction=IntroductionCardOut.of(card) if card is not None else None,
         )
 
 

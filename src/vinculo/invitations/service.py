@@ -124,6 +124,11 @@ def access_invitation_and_other(
     return invitation, other
 
 
+def open_invitation_between(db: Session, *, a: int, b: int, now: datetime) -> bool:
+    """Whether an invitation between the two, either way, is open and not past its expiry."""
+    return any(invitation.expires_at > now for invitation in repository.open_between(db, a, b))
+
+
 def status_seen_by(invitation: Invitation, *, viewer_id: int, now: datetime) -> InvitationStatus:
     """The status a member sees: expiry applies on read; an ignore stays silent to the sender."""
     status = invitation.status
@@ -221,6 +226,34 @@ def _earlier_end(a: int | None, b: int | None) -> int | None:
     return min(ends) if ends else None
 
 
+def send_introduced(
+    db: Session, *, sender: Member, recipient: Member, introducer_id: int, now: datetime
+) -> Invitation:
+    """The invitation an introduction becomes once forwarded: from its requester to its target,
+    naming who introduced them. The introductions area has taken the members' lock, seen that
+    neither blocks the other and counted it against the sender's weekly cap when it was asked
+    for; refused here only when the two are connected or an invitation between them is open."""
+    if network.is_connected(db, a=sender.id, b=recipient.id):
+        raise AlreadyConnected()
+    between = repository.open_between(db, sender.id, recipient.id)
+    if any(invitation.expires_at > now for invitation in between):
+        raise AlreadyInvited()
+    if any(invitation.status == InvitationStatus.PENDING for invitation in between):
+        repository.expire_pending(db, now=now)
+    invitation = _add(
+        db, sender=sender, recipient=recipient, note="", now=now, introducer_id=introducer_id
+    )
+    notifications.notify(
+        db,
+        member_id=recipient.id,
+        kind="invitation_received",
+        actor_id=sender.id,
+        invitation_id=invitation.id,
+        facts=lambda: facts_for_recipient(db, invitation=invitation, recipient=recipient),
+    )
+    return invitation
+
+
 def place_invitation(
     db: Session, *, sender: Member, recipient: Member, note: str, sent_at: datetime
 ) -> Invitation:
@@ -247,6 +280,7 @@ def _add(
     note: str,
     now: datetime,
     status: InvitationStatus = InvitationStatus.PENDING,
+    introducer_id: int | None = None,
 ) -> Invitation:
     low, high = ordered_pair(sender.id, recipient.id)
     return repository.add_invitation(
@@ -257,6 +291,7 @@ def _add(
             low_id=low,
             high_id=high,
             note=note,
+            introducer_id=introducer_id,
             status=status,
             reported=False,
             created_at=now,
@@ -294,6 +329,7 @@ def _connect_crossing(
         actor_id=sender.id,
         invitation_id=theirs.id,
     )
+    _tell_introducer(db, theirs, accepted_by=sender.id)
     return _views(db, [ours], viewer=sender, members=[recipient])[0]
 
 
@@ -322,7 +358,20 @@ def accept_invitation(db: Session, *, invitation_id: int, by: Member) -> Invitat
         actor_id=by.id,
         invitation_id=invitation.id,
     )
+    _tell_introducer(db, invitation, accepted_by=by.id)
     return _views(db, [invitation], viewer=by, members=[sender])[0]
+
+
+def _tell_introducer(db: Session, invitation: Invitation, *, accepted_by: int) -> None:
+    """An invitation that came from an introduction ended connected: its introducer is told."""
+    if invitation.introducer_id is not None:
+        notifications.notify(
+            db,
+            member_id=invitation.introducer_id,
+            kind="introduction_connected",
+            actor_id=accepted_by,
+            invitation_id=invitation.id,
+        )
 
 
 def ignore_invitation(db: Session, *, invitation_id: int, by: Member) -> InvitationView:

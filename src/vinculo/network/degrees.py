@@ -79,6 +79,14 @@ def mutual_connection_ids(db: Session, *, a: int, b: int) -> list[int]:
     return ids
 
 
+def connection_ids(db: Session, *, member_id: int) -> set[int]:
+    """A member's connections."""
+    graph = graph_for_reading(db)
+    if graph is None:
+        return repository.neighbour_ids(db, member_id=member_id)
+    return set(graph.neighbours(member_id).tolist())
+
+
 def views_of(
     db: Session, *, viewer: Member, members: Sequence[Member], with_mutual_count: bool = True
 ) -> list[MemberView]:

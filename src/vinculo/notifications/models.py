@@ -11,7 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from vinculo.db import Base, Id, one_of
 
 NotificationKind = Literal[
-    "invitation_received", "invitation_accepted", "invitation_reminder", "password_changed"
+    "invitation_received",
+    "invitation_accepted",
+    "invitation_reminder",
+    "password_changed",
+    "introduction_requested",
+    "introduction_forwarded",
+    "introduction_not_forwarded",
+    "introduction_connected",
 ]
 NOTIFICATION_KINDS: tuple[NotificationKind, ...] = (
     "invitation_received",
@@ -20,6 +27,13 @@ NOTIFICATION_KINDS: tuple[NotificationKind, ...] = (
     # The member's own password changed (the actor is the member): if it was not them, they
     # learn it at once.
     "password_changed",
+    # Introductions: asked to introduce (the actor is the member asking: the requester, or the
+    # introducer who passed the request on); your request forwarded, or not (the actor is the
+    # introducer); the introduction you forwarded ended connected (the actor is its target).
+    "introduction_requested",
+    "introduction_forwarded",
+    "introduction_not_forwarded",
+    "introduction_connected",
 )
 
 
@@ -30,10 +44,13 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[str] = mapped_column(String(32))
     actor_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("invitation.id", ondelete="CASCADE")
+    )
+    introduction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("introduction.id", ondelete="CASCADE")
     )
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]

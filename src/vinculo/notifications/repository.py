@@ -22,6 +22,7 @@ def add_notification(
     actor_id: int,
     invitation_id: int | None,
     now: datetime,
+    introduction_id: int | None = None,
     for_digest: bool = False,
     mailed_at: datetime | None = None,
 ) -> None:
@@ -31,6 +32,7 @@ def add_notification(
             kind=kind,
             actor_id=actor_id,
             invitation_id=invitation_id,
+            introduction_id=introduction_id,
             created_at=now,
             for_digest=for_digest,
             mailed_at=mailed_at,

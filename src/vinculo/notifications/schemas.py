@@ -15,6 +15,7 @@ class NotificationOut(Output):
     kind: NotificationKind
     actor: MemberSummary
     invitation_id: int | None
+    introduction_id: int | None
     created_at: datetime
     read: bool
 
@@ -25,6 +26,7 @@ class NotificationOut(Output):
             kind=view.kind,
             actor=MemberSummary.of(view.actor),
             invitation_id=view.invitation_id,
+            introduction_id=view.introduction_id,
             created_at=view.created_at,
             read=view.read,
         )

@@ -39,6 +39,7 @@ def notify(
     kind: NotificationKind,
     actor_id: int,
     invitation_id: int | None = None,
+    introduction_id: int | None = None,
     at: datetime | None = None,
     facts: FactsOf | None = None,
     mail_it: bool = True,
@@ -65,6 +66,7 @@ def notify(
         kind=kind,
         actor_id=actor_id,
         invitation_id=invitation_id,
+        introduction_id=introduction_id,
         now=now,
         for_digest=frequency == "daily",
         mailed_at=mailed_at,
@@ -156,6 +158,7 @@ class NotificationView:
     kind: str
     actor: MemberView
     invitation_id: int | None
+    introduction_id: int | None
     created_at: datetime
     read: bool
 
@@ -183,6 +186,7 @@ def notifications_of(
                     kind=notification.kind,
                     actor=actor,
                     invitation_id=notification.invitation_id,
+                    introduction_id=notification.introduction_id,
                     created_at=notification.created_at,
                     read=notification.read_at is not None,
                 )

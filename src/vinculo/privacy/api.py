@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from vinculo.introductions import service as introductions
 from vinculo.invitations import service as invitations
 from vinculo.network import service as network
 from vinculo.privacy import service
@@ -25,6 +26,7 @@ router = APIRouter(route_class=UnitRoute, tags=["privacy"], responses=PROBLEM_RE
 ENDED_BY_A_BLOCK: tuple[service.EndedByBlock, ...] = (
     network.end_connection_for_block,
     invitations.close_for_block,
+    introductions.close_for_block,
 )
 
 

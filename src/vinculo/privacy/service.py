@@ -62,6 +62,11 @@ def access_member(db: Session, *, viewer: Member, member_id: int) -> Member:
     return member
 
 
+def is_hidden(db: Session, *, viewer: Member, member_id: int) -> bool:
+    """Whether a block, either way, (or a closed account) hides the member from the viewer."""
+    return repository.is_blocked_either_way(db, a=viewer.id, b=member_id)
+
+
 def hidden_from(db: Session, *, member: Member) -> set[int]:
     """The members a block, either way, hides from this member (for lists built in memory)."""
     return repository.blocked_ids_either_way(db, member_id=member.id)

@@ -488,6 +488,14 @@ class MemberDocument:
     listed: bool = True
 
 
+def careers_of(db: Session, *, member_ids: Collection[int]) -> dict[int, list[PlaceRow]]:
+    """The positions and studies of these members as the index keeps them, in one query."""
+    found: dict[int, list[PlaceRow]] = {}
+    for row in repository.places_of(db, member_ids=member_ids):
+        found.setdefault(row.member_id, []).append(row)
+    return found
+
+
 def index_members(db: Session, documents: Sequence[MemberDocument]) -> None:
     """Write these members' documents into the index, in the caller's transaction: the one way
     the index changes (registration, profile and career edits, imports)."""
