@@ -155,6 +155,7 @@ def test_the_export_holds_my_data_with_my_tier_and_note_only(client: TestClient)
         "education",
         "connections",
         "invitations",
+        "introductions",
         "notifications",
         "blocks",
         "security_events",

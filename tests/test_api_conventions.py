@@ -360,6 +360,10 @@ RULES_NO_DOCUMENT_CAN_STATE = {
     ("POST", "/api/v1/auth/email", "password"): "it must be the member's password",
     ("POST", "/api/v1/auth/email", "new_email"): "not the address the member has",
     ("DELETE", "/api/v1/members/me", "password"): "the member's password",
+    ("POST", "/api/v1/introductions", "target"): "nobody asks to be introduced to themself",
+    ("POST", "/api/v1/introductions", "via"): "one of the caller's connections who knows them",
+    ("POST", "/api/v1/introductions", "message"): "not blank once trimmed",
+    ("POST", "/api/v1/introductions/{introduction_id}/pass", "to"): "a connection who knows them",
 }
 # Refusals a valid request may meet: no token or a revoked one, an id nobody has (or one the
 # caller may not know of), a state that conflicts, fair use.

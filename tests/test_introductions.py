@@ -5,11 +5,15 @@ once (two hops), expiry, the invitation rules an introduction is held to, blocks
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from tests.helpers import (
@@ -25,6 +29,7 @@ from tests.helpers import (
     people,
     problem_of,
 )
+from tests.test_races import Call, race
 from vinculo import clock
 from vinculo.introductions.models import MESSAGE_MAX, NOTE_MAX
 from vinculo.settings import get_settings
@@ -337,6 +342,24 @@ def test_a_request_passed_on_once_reaches_a_third_degree_member(client: TestClie
     assert status_for(client, beto, introduction["id"]) == "connected"
 
 
+def test_the_export_of_my_data_holds_my_introductions(client: TestClient) -> None:
+    ana, beto, carla = trio(client)
+    introduction = asked(client, ana, target=carla, via=beto)
+    assert step(client, beto, introduction["id"], "forward", note="Adelante").status_code == 200
+    for person, part in ((ana, "requester"), (beto, "introducer")):
+        exported = client.get("/api/v1/members/me/export", headers=person.headers)
+        assert exported.status_code == 200, exported.text
+        with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
+            (row,) = json.loads(archive.read("introductions.json"))
+        assert (row["my_part"], row["target_id"], row["message"], row["note"]) == (
+            part,
+            carla.id,
+            MESSAGE,
+            "Adelante",
+        )
+        assert row["status"] == "forwarded"
+
+
 # Choosing the introducer
 
 
@@ -384,3 +407,61 @@ def test_a_request_expires_after_14_days(frozen: clock.FrozenClock, client: Test
     problem_of(step(client, beto, introduction["id"], "forward"), 409)
     # The cooldown runs from the expiry, as for an invitation.
     problem_of(ask(client, ana, target=carla, via=beto), 409, slug="invitation-cooldown")
+
+
+# Races: each request on its own client and database connection, released at once
+
+
+def _post(path: str, person: Person, body: dict[str, Any] | None = None) -> Call:
+    return lambda racer: racer.post(path, json=body, headers=person.headers)
+
+
+def test_a_forward_racing_a_withdrawal_has_one_outcome(app: FastAPI, client: TestClient) -> None:
+    """Whichever wins, the introduction ends withdrawn and Carla has no invitation waiting: a
+    withdrawal first leaves nothing to forward (409); a forward first leaves an invitation the
+    withdrawal then withdraws."""
+    for _ in range(3):
+        ana, beto, carla = trio(client)
+        introduction = asked(client, ana, target=carla, via=beto)
+        path = f"{INTRODUCTIONS}/{introduction['id']}"
+        responses = race(
+            app,
+            [
+                _post(f"{path}/forward", beto),
+                _post(f"{path}/withdraw", ana),
+            ],
+        )
+        forward, withdraw = (response.status_code for response in responses)
+        assert withdraw == 200, responses[1].text
+        assert forward in (200, 409), responses[0].text
+        assert status_for(client, ana, introduction["id"]) == "withdrawn"
+        assert invitations_in(client, carla, "received") == []
+
+
+def test_two_forwards_at_once_make_one_invitation(app: FastAPI, client: TestClient) -> None:
+    for _ in range(3):
+        ana, beto, carla = trio(client)
+        introduction = asked(client, ana, target=carla, via=beto)
+        path = f"{INTRODUCTIONS}/{introduction['id']}/forward"
+        responses = race(app, [_post(path, beto), _post(path, beto)])
+        assert sorted(response.status_code for response in responses) == [200, 409]
+        assert len(invitations_in(client, carla, "received")) == 1
+
+
+def test_two_requests_for_the_same_member_at_once_make_one(
+    app: FastAPI, client: TestClient
+) -> None:
+    for _ in range(3):
+        ana, beto, carla = trio(client)
+        (eva,) = people(client, "Eva Mora")
+        connect_people(client, ana, eva)
+        connect_people(client, eva, carla)
+        responses = race(
+            app,
+            [
+                _post(INTRODUCTIONS, ana, {"target": carla.id, "via": via.id, "message": MESSAGE})
+                for via in (beto, eva)
+            ],
+        )
+        assert sorted(response.status_code for response in responses) == [201, 409]
+        assert len(box(client, ana, "sent")) == 1

@@ -22,6 +22,7 @@ from vinculo.identity import api as identity_api
 from vinculo.identity import link_pages as identity_link_pages
 from vinculo.identity import pages as identity_pages
 from vinculo.introductions import api as introductions_api
+from vinculo.introductions import pages as introductions_pages
 from vinculo.invitations import api as invitations_api
 from vinculo.invitations import pages as invitations_pages
 from vinculo.mail import api as mail_api
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         search_pages,
         photos_pages,
         invitations_pages,
+        introductions_pages,
         network_pages,
         privacy_pages,
         notifications_pages,

@@ -122,6 +122,8 @@ education.*           the education on your profile
 connections.*         your connections: who, since when, and YOUR private tier and note for
                       each (the other member's tier and note about you are theirs, not here)
 invitations.*         the invitations you sent and received, with their status as you see it
+introductions.*       the introductions you asked for, or were asked to make, with the
+                      messages and notes and their status as you see it
 notifications.*       your notifications
 blocks.*              the members you blocked
 security_events.*     your security log: logins, failed logins, password and two-factor
@@ -162,6 +164,23 @@ EXPORT_COLUMNS: Mapping[str, tuple[str, ...]] = {
         "expires_at",
         "closed_at",
         "reported_by_me",
+    ),
+    "introductions": (
+        "id",
+        "my_part",
+        "requester_id",
+        "requester_name",
+        "introducer_id",
+        "introducer_name",
+        "passed_to_id",
+        "passed_to_name",
+        "target_id",
+        "target_name",
+        "message",
+        "pass_note",
+        "note",
+        "status",
+        "asked_at",
     ),
     "notifications": (
         "id",
@@ -260,6 +279,26 @@ def export_member_data(db: Session, *, member: Member) -> bytes:
         "invitations": [
             _invitation_row(invitation, other, me_id=me.id, now=now)
             for invitation, other in repository.invitations_of(db, member_id=me.id)
+        ],
+        "introductions": [
+            {
+                "id": view.introduction.id,
+                "my_part": view.role,
+                "requester_id": view.requester.member.id,
+                "requester_name": view.requester.member.name,
+                "introducer_id": view.introducer.member.id,
+                "introducer_name": view.introducer.member.name,
+                "passed_to_id": view.via.member.id if view.via else None,
+                "passed_to_name": view.via.member.name if view.via else None,
+                "target_id": view.target.member.id,
+                "target_name": view.target.member.name,
+                "message": view.introduction.message,
+                "pass_note": view.pass_note,
+                "note": view.introduction.note,
+                "status": str(view.status),
+                "asked_at": view.introduction.created_at,
+            }
+            for view in introductions.introductions_taking_part(db, member=me)
         ],
         "notifications": [
             {

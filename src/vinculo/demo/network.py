@@ -1,5 +1,6 @@
 """The demo community's network: colleagues and classmates who connected, and a few invitations
-waiting for the demo account, so that "My network" has something to show from the first minute."""
+and introductions waiting for the demo account, so that "My network" and "Introductions" have
+something to show from the first minute."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from vinculo.db import ordered_pair
 from vinculo.identity import repository as members
+from vinculo.introductions import service as introductions
 from vinculo.invitations import service as invitations
 from vinculo.network import service as network
 
@@ -21,6 +23,10 @@ NOTES_ES = (
     "Hola, coincidimos en {place}. Me encantaría seguir en contacto.",
     "¡Hola! Vi que también estuviste en {place}. ¿Conectamos?",
     "Trabajamos cerca en {place}; me gustaría tenerte en mi red.",
+)
+INTRODUCTION_MESSAGES_ES = (
+    "¿Me presentarías a {name}? Estoy buscando a alguien con su experiencia para un proyecto.",
+    "Me gustaría conocer a {name}: creo que podríamos colaborar. ¿Le harías llegar mi mensaje?",
 )
 
 
@@ -139,4 +145,52 @@ def _invitations_for_the_demo_account(
         note = rng.choice(NOTES_ES).format(place=place_names[place]) if number != 1 else ""
         invitations.place_invitation(
             db, sender=sender, recipient=recipient, note=note, sent_at=sent_at
+        )
+    _introductions_for_the_demo_account(
+        db, pairs=pairs, demo_member_id=demo_member_id, rng=rng, now=now
+    )
+
+
+def _introductions_for_the_demo_account(
+    db: Session,
+    *,
+    pairs: set[tuple[int, int]],
+    demo_member_id: int,
+    rng: random.Random,
+    now: datetime,
+) -> None:
+    """One connection of the demo account asks it to introduce them to another of its
+    connections; and the demo account has asked a connection for an introduction to someone
+    they know."""
+    neighbours: dict[int, set[int]] = defaultdict(set)
+    for low, high in pairs:
+        neighbours[low].add(high)
+        neighbours[high].add(low)
+    mine = sorted(neighbours[demo_member_id])
+    rng.shuffle(mine)
+    waiting = next(((a, b) for a in mine for b in mine if a < b and b not in neighbours[a]), None)
+    asked = next(
+        (
+            (b, c)
+            for b in mine
+            for c in sorted(neighbours[b])
+            if c != demo_member_id and c not in neighbours[demo_member_id]
+        ),
+        None,
+    )
+    wanted = [member for pair in (waiting, asked) if pair for member in pair]
+    found = members.members_by_id(db, sorted({demo_member_id, *wanted}))
+    trios = []
+    if waiting:
+        trios.append((waiting[0], demo_member_id, waiting[1]))
+    if asked:
+        trios.append((demo_member_id, asked[0], asked[1]))
+    for requester, introducer, target in trios:
+        introductions.place_introduction(
+            db,
+            requester=found[requester],
+            introducer=found[introducer],
+            target=found[target],
+            message=rng.choice(INTRODUCTION_MESSAGES_ES).format(name=found[target].name),
+            at=now - timedelta(days=rng.randint(0, 3), hours=rng.randint(0, 23)),
         )

@@ -233,6 +233,20 @@ def handled_by(db: Session, *, member_id: int, after: int | None, limit: int) ->
     return _page(db, statement, after=after, limit=limit)
 
 
+def taking_part(db: Session, *, member_id: int) -> list[Row]:
+    """Every introduction the member asked for, or was asked to make (first or passed on),
+    oldest first, but those with a member a block hides from them (the export of their data)."""
+    statement = _with_invitation().where(
+        or_(
+            Introduction.requester_id == member_id,
+            Introduction.introducer_id == member_id,
+            Introduction.via_id == member_id,
+        ),
+        _not_hidden(member_id),
+    )
+    return [Row(*row) for row in db.execute(statement.order_by(Introduction.id))]
+
+
 def _page(db: Session, statement: Any, *, after: int | None, limit: int) -> list[Row]:
     if after is not None:
         statement = statement.where(Introduction.id < after)

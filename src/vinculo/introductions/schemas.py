@@ -39,7 +39,11 @@ class ForwardIn(Input):
 
 
 class PassIn(Input):
-    to: BodyId = Field(description="Your connection who knows the target, to pass it on to.")
+    # Required, but asked for by the service after the introduction is found: a stranger's
+    # request gets its 404 whatever its body.
+    to: BodyId | None = Field(
+        default=None, description="Required: your connection who knows the target."
+    )
     note: Note = Field(default="", description="Your note to them.")
 
 

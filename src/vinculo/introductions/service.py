@@ -228,6 +228,43 @@ def request_introduction(
     return _views(db, [Row(introduction, None, None)], viewer=requester)[0]
 
 
+def place_introduction(
+    db: Session,
+    *,
+    requester: Member,
+    introducer: Member,
+    target: Member,
+    message: str,
+    at: datetime,
+) -> Introduction:
+    """A waiting request asked at `at`, with its notification, as a community being built (the
+    demo) has it; no rule is asked, as none would refuse it."""
+    introduction = repository.add(
+        db,
+        Introduction(
+            requester_id=requester.id,
+            introducer_id=introducer.id,
+            target_id=target.id,
+            message=message[:MESSAGE_MAX],
+            pass_note="",
+            note="",
+            status=IntroductionStatus.REQUESTED,
+            created_at=at,
+            expires_at=at + _step(),
+        ),
+    )
+    notifications.notify(
+        db,
+        member_id=introducer.id,
+        kind="introduction_requested",
+        actor_id=requester.id,
+        introduction_id=introduction.id,
+        at=at,
+        mail_it=False,
+    )
+    return introduction
+
+
 def _step() -> timedelta:
     return timedelta(days=get_settings().invitation_days)
 
@@ -324,7 +361,7 @@ def forward_introduction(
 
 
 def pass_introduction(
-    db: Session, *, introduction_id: int, by: Member, to: int, note: str = ""
+    db: Session, *, introduction_id: int, by: Member, to: int | None, note: str = ""
 ) -> IntroductionView:
     """The introducer, not connected to the target, passes the request on to one of their
     connections who is (once: a two-hop introduction, each hop consenting)."""
@@ -334,6 +371,8 @@ def pass_introduction(
         db, introduction_id=introduction_id, viewer=by, roles={"introducer"}
     )
     introduction = row.introduction
+    if to is None:
+        raise InvalidInput.for_field("to", N_("Choose whom to pass it on to."))
     lock_members(
         db, (introduction.requester_id, introduction.introducer_id, introduction.target_id, to)
     )
@@ -493,12 +532,20 @@ def introductions_of(
     return Page(items=_views(db, page.items, viewer=member), next_cursor=page.next_cursor)
 
 
+def introductions_taking_part(db: Session, *, member: Member) -> list[IntroductionView]:
+    """Every introduction the member asked for or was asked to make, as they see it (the export
+    of their data)."""
+    return _views(db, repository.taking_part(db, member_id=member.id), viewer=member)
+
+
 def waiting_count(db: Session, *, member: Member) -> int:
     return repository.count_waiting_for(db, member_id=member.id, now=clock.now())
 
 
 def _views(db: Session, rows: Sequence[Row], *, viewer: Member) -> list[IntroductionView]:
     """Introductions as the viewer sees them, for a whole list in a few queries."""
+    if not rows:
+        return []
     now = clock.now()
     wanted = {viewer.id}
     for row in rows:

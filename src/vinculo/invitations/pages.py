@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from vinculo.errors import VinculoError
+from vinculo.introductions import service as introductions
 from vinculo.invitations import service
 from vinculo.invitations.links import link_between
 from vinculo.invitations.models import NOTE_MAX
@@ -88,8 +89,14 @@ def _render_network(
     sent = service.invitations_of(
         db, member=me, box="sent", cursor=sent_cursor, limit=DEFAULT_LIMIT
     )
+    introduced = [i.invitation.id for i in received.items if i.invitation.introducer_id]
     return page.render(
         "invitations/index.html",
+        introductions=(
+            introductions.cards_for_invitations(db, viewer=me, invitation_ids=introduced)
+            if introduced
+            else {}
+        ),
         status_code=status_code,
         received=received.items,
         received_next=received.next_cursor,

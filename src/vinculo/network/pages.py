@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from vinculo.introductions import service as introductions
 from vinculo.network import degrees, service
 from vinculo.network.models import CONNECTION_NOTE_MAX
 from vinculo.network.schemas import ConnectionUpdate
@@ -163,8 +164,10 @@ def second_degree(page: MemberPage, cursor: str | None = None) -> Response:
     found = degrees.second_degree_network(
         page.db, viewer=page.member, cursor=cursor, limit=DEFAULT_LIMIT, sample=2
     )
+    shown = [view.member.id for view in found.page.items]
     return page.render(
         "network/second_degree.html",
+        introducers=introductions.best_introducer_of(page.db, viewer=page.member, member_ids=shown),
         count=found.count,
         rows=found.page.items,
         next_cursor=found.page.next_cursor,
