@@ -145,6 +145,27 @@ def test_an_acceptance_mails_the_sender_with_a_link_to_the_new_connection(
     assert f"http://127.0.0.1:8000/members/{beto.id}" in links_in(message)
 
 
+def test_a_request_for_an_introduction_mails_the_introducer_with_the_message(
+    client: TestClient, database: Database, mailbox: Mailbox
+) -> None:
+    ana, beto, carla = people(client, "Ana Ruiz", "Beto Gil", "Carla Sanz")
+    connect_people(client, ana, beto)
+    connect_people(client, beto, carla)
+    before = len(_mails(mailbox, database, beto))
+    asked = client.post(
+        "/api/v1/introductions",
+        json={"target": carla.id, "via": beto.id, "message": "Quiero hablar del puerto."},
+        headers=ana.headers,
+    )
+    assert asked.status_code == 201, asked.text
+    message = _mails(mailbox, database, beto)[before]
+    assert message["Subject"] == "Ana Ruiz asks you for an introduction"
+    text = text_of(message)
+    assert "Ana Ruiz asks you to introduce them to Carla Sanz, whom you know." in text
+    assert "Quiero hablar del puerto." in text
+    assert "http://127.0.0.1:8000/introductions?box=to_forward" in links_in(message)
+
+
 def test_the_day_7_reminder_says_when_the_invitation_expires(
     frozen: clock.FrozenClock, client: TestClient, database: Database, mailbox: Mailbox
 ) -> None:
@@ -238,6 +259,7 @@ def test_daily_sends_nothing_now_then_one_digest_of_what_is_still_relevant_and_n
         "invitation_received": ("never", True),
         "invitation_reminder": ("immediately", False),
         "invitation_accepted": ("never", True),
+        "introduction_requested": ("immediately", False),
     }
 
 
@@ -324,6 +346,7 @@ def test_the_preferences_api_lists_every_kind_and_changes_one_or_several(
         "invitation_received": "daily",
         "invitation_reminder": "immediately",
         "invitation_accepted": "never",
+        "introduction_requested": "immediately",
     }
     assert _preferences(client, beto)["invitation_received"] == ("daily", True)
     assert _preferences(client, beto)["invitation_reminder"] == ("immediately", False)

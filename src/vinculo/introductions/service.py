@@ -13,7 +13,7 @@ invitation)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -43,6 +43,7 @@ from vinculo.network import degrees
 from vinculo.network import service as network
 from vinculo.network.degrees import MemberView
 from vinculo.notifications import service as notifications
+from vinculo.notifications.mails import InvitationFacts
 from vinculo.pagination import Page, cut_page, decode_cursor
 from vinculo.privacy import service as privacy
 from vinculo.settings import get_settings
@@ -224,8 +225,18 @@ def request_introduction(
         kind="introduction_requested",
         actor_id=requester.id,
         introduction_id=introduction.id,
+        facts=_facts(introduction, target=target),
     )
     return _views(db, [Row(introduction, None, None)], viewer=requester)[0]
+
+
+def _facts(introduction: Introduction, *, target: Member) -> Callable[[], InvitationFacts]:
+    """What the mail of a request to introduce tells: whom to, the message, the expiry."""
+    return lambda: InvitationFacts(
+        note=introduction.message,
+        expires_at=introduction.expires_at,
+        introduce_to=target.name,
+    )
 
 
 def place_introduction(
@@ -400,12 +411,14 @@ def pass_introduction(
         },
     ):
         raise IntroductionNotWaiting()
+    target = members_repository.members_by_id(db, [introduction.target_id])[introduction.target_id]
     notifications.notify(
         db,
         member_id=to,
         kind="introduction_requested",
         actor_id=by.id,
         introduction_id=introduction.id,
+        facts=_facts(introduction, target=target),
     )
     return _views(db, [Row(introduction, None, None)], viewer=by)[0]
 

@@ -10,7 +10,9 @@ from vinculo.mail.service import MailChoice
 from vinculo.schemas import Output, Patch
 
 Frequency = Literal["immediately", "daily", "never"]
-MailKind = Literal["invitation_received", "invitation_reminder", "invitation_accepted"]
+MailKind = Literal[
+    "invitation_received", "invitation_reminder", "invitation_accepted", "introduction_requested"
+]
 
 
 class MailPreferenceOut(Output):
@@ -37,6 +39,7 @@ class MailPreferencesUpdate(Patch):
     invitation_received: Frequency | None = Field(default=None, description=_FREQUENCY)
     invitation_reminder: Frequency | None = Field(default=None, description=_FREQUENCY)
     invitation_accepted: Frequency | None = Field(default=None, description=_FREQUENCY)
+    introduction_requested: Frequency | None = Field(default=None, description=_FREQUENCY)
 
     def choices(self) -> dict[str, str]:
         return {kind: value for kind, value in self.model_dump().items() if value is not None}

@@ -28,6 +28,7 @@ CHOOSABLE_KINDS: dict[str, str] = {
     "invitation_received": "immediately",
     "invitation_reminder": "immediately",
     "invitation_accepted": "immediately",
+    "introduction_requested": "immediately",
 }
 
 # The daily digest of notifications is no kind of its own: it carries the kinds its reader chose

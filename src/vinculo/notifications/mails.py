@@ -40,6 +40,9 @@ class InvitationFacts:
     mutual_count: int = 0
     mutual_names: tuple[str, ...] = ()
     places: tuple[SharedPlaceFact, ...] = ()
+    # For a request for an introduction: the member the reader is asked to introduce the actor
+    # to (the note is then the actor's message).
+    introduce_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,30 @@ def letter_for(told: Told, *, reader: Member, locale: str) -> Letter:
             ),
             action=Action(_(N_("See their profile")), link(f"/members/{actor.id}")),
         )
+    if told.kind == "introduction_requested":
+        values = {"name": actor.name, "target": facts.introduce_to}
+        paragraphs = [
+            _(N_("%(name)s asks you to introduce them to %(target)s, whom you know.")) % values
+        ]
+        if facts.note:
+            paragraphs.append(_(N_("Their message: “%(note)s”")) % {"note": facts.note})
+        if facts.expires_at is not None:
+            paragraphs.append(
+                _(N_("The request expires on %(day)s."))
+                % {"day": format_day(facts.expires_at, locale)}
+            )
+        return Letter(
+            subject=_(N_("%(name)s asks you for an introduction")) % {"name": actor.name},
+            greeting=hello,
+            paragraphs=tuple(paragraphs),
+            action=Action(_(N_("See the request")), link("/introductions?box=to_forward")),
+            closing=_(
+                N_(
+                    "Forward it with a word of your own, or decline: they are told only that "
+                    "it was not forwarded."
+                )
+            ),
+        )
     raise ValueError(f"no letter for a notification of kind {told.kind!r}")
 
 
@@ -147,6 +174,8 @@ def digest_letter(told: Sequence[Told], *, reader: Member, locale: str) -> Lette
             lines.append(_(N_("%(name)s invited you to connect")) % name)
         elif one.kind == "invitation_reminder":
             lines.append(_(N_("%(name)s is waiting for your answer")) % name)
+        elif one.kind == "introduction_requested":
+            lines.append(_(N_("%(name)s asks you for an introduction")) % name)
         else:
             lines.append(_(N_("%(name)s accepted your invitation: you are now connected.")) % name)
     first = told[0].actor.name
