@@ -263,3 +263,66 @@ def test_a_photo_uploaded_from_the_profile_form_shows_under_the_csp(base_url: st
             assert problems == []
         finally:
             browser.close()
+
+
+def test_an_introduction_asked_forwarded_and_seen_by_its_target(base_url: str) -> None:
+    """Ana asks Beto, from Carla's profile, to introduce her; Beto forwards it with a note;
+    Carla finds the invitation introduced by Beto, with both messages."""
+    import httpx2
+    from playwright.sync_api import Page, expect, sync_playwright
+
+    password = "a long enough phrase"
+    api = httpx2.Client(base_url=base_url + "/api/v1")
+    people = {}
+    for name in ("Ana Intro", "Beto Intro", "Carla Intro"):
+        email = new_email("browser-intro")
+        registered = api.post(
+            "/auth/register", json={"email": email, "password": password, "name": name}
+        )
+        assert registered.status_code == 201, registered.text
+        token = api.post("/auth/token", json={"email": email, "password": password})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        people[name.split()[0]] = (registered.json()["id"], email, headers)
+    for a, b in (("Ana", "Beto"), ("Beto", "Carla")):
+        sent = api.post("/invitations", json={"to": people[b][0]}, headers=people[a][2])
+        accepted = api.post(f"/invitations/{sent.json()['id']}/accept", headers=people[b][2])
+        assert accepted.status_code == 200, accepted.text
+
+    def log_in(page: Page, who: str) -> None:
+        page.goto(base_url + "/login")
+        page.fill("#field-email", people[who][1])
+        page.fill("#field-password", password)
+        page.locator("form.form button[type=submit]").click()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            ana = browser.new_context(locale="en").new_page()
+            log_in(ana, "Ana")
+            ana.goto(f"{base_url}/members/{people['Carla'][0]}")
+            ana.get_by_role("link", name="Ask for an introduction").click()
+            expect(ana.get_by_label("Beto Intro")).to_be_checked()
+            ana.fill("#field-message", "I would like to talk about the port of Valencia.")
+            ana.get_by_role("button", name="Ask for the introduction").click()
+            expect(ana.get_by_text("Request sent.")).to_be_visible()
+
+            beto = browser.new_context(locale="en").new_page()
+            log_in(beto, "Beto")
+            beto.goto(base_url + "/introductions")
+            expect(beto.get_by_text("Ana Intro would like to meet Carla Intro")).to_be_visible()
+            beto.get_by_label("Your note to Carla Intro (optional)").fill("Ana is great.")
+            beto.get_by_role("button", name="Forward the request of Ana Intro").click()
+            expect(beto.get_by_text("Introduction forwarded")).to_be_visible()
+
+            carla = browser.new_context(locale="en").new_page()
+            log_in(carla, "Carla")
+            carla.goto(base_url + "/network")
+            expect(carla.get_by_text("Introduced by Beto Intro")).to_be_visible()
+            expect(
+                carla.get_by_text("I would like to talk about the port of Valencia.")
+            ).to_be_visible()
+            expect(carla.get_by_text("Ana is great.")).to_be_visible()
+        finally:
+            browser.close()
+            api.close()
