@@ -205,27 +205,8 @@ def request_introduction(
     if waiting:
         repository.expire_waiting(db, now=now)
     _refuse_by_invitation_rules(db, requester=requester, target=target, now=now)
-    introduction = repository.add(
-        db,
-        Introduction(
-            requester_id=requester.id,
-            introducer_id=introducer.id,
-            target_id=target.id,
-            message=message,
-            pass_note="",
-            note="",
-            status=IntroductionStatus.REQUESTED,
-            created_at=now,
-            expires_at=now + _step(),
-        ),
-    )
-    notifications.notify(
-        db,
-        member_id=introducer.id,
-        kind="introduction_requested",
-        actor_id=requester.id,
-        introduction_id=introduction.id,
-        facts=_facts(introduction, target=target),
+    introduction = _ask(
+        db, requester=requester, introducer=introducer, target=target, message=message, at=now
     )
     return _views(db, [Row(introduction, None, None)], viewer=requester)[0]
 
@@ -248,15 +229,37 @@ def place_introduction(
     message: str,
     at: datetime,
 ) -> Introduction:
-    """A waiting request asked at `at`, with its notification, as a community being built (the
-    demo) has it; no rule is asked, as none would refuse it."""
+    """A waiting request asked at `at`, with its notification (not mailed), as a community being
+    built (the demo) has it; no rule is asked, as none would refuse it."""
+    return _ask(
+        db,
+        requester=requester,
+        introducer=introducer,
+        target=target,
+        message=message[:MESSAGE_MAX],
+        at=at,
+        mail_it=False,
+    )
+
+
+def _ask(
+    db: Session,
+    *,
+    requester: Member,
+    introducer: Member,
+    target: Member,
+    message: str,
+    at: datetime,
+    mail_it: bool = True,
+) -> Introduction:
+    """Write a waiting request and tell the introducer."""
     introduction = repository.add(
         db,
         Introduction(
             requester_id=requester.id,
             introducer_id=introducer.id,
             target_id=target.id,
-            message=message[:MESSAGE_MAX],
+            message=message,
             pass_note="",
             note="",
             status=IntroductionStatus.REQUESTED,
@@ -271,7 +274,8 @@ def place_introduction(
         actor_id=requester.id,
         introduction_id=introduction.id,
         at=at,
-        mail_it=False,
+        facts=_facts(introduction, target=target),
+        mail_it=mail_it,
     )
     return introduction
 
