@@ -2,6 +2,7 @@
 
 from vinculo.account.models import ClosedAccountConnection
 from vinculo.db import Base
+from vinculo.groups.models import Group, GroupMember
 from vinculo.identity.models import AccountLink, AuthSession, LoginFailure, Member
 from vinculo.introductions.models import Introduction
 from vinculo.invitations.models import Invitation
@@ -11,6 +12,7 @@ from vinculo.notifications.models import Notification
 from vinculo.photos.models import MemberPhoto
 from vinculo.privacy.models import Block, PrivacySettings
 from vinculo.profiles.models import Education, Organization, Position, School
+from vinculo.search.models import SearchDocument, SearchPlace, SearchVariant
 from vinculo.security.models import SecurityEvent
 from vinculo.suggestions.models import SuggestionDismissal, SuggestionReranker
 from vinculo.throttling.models import RequestCounter
@@ -24,6 +26,8 @@ __all__ = [
     "Connection",
     "ConnectionChange",
     "Education",
+    "Group",
+    "GroupMember",
     "Introduction",
     "Invitation",
     "LoginFailure",
@@ -37,6 +41,9 @@ __all__ = [
     "PrivacySettings",
     "RequestCounter",
     "School",
+    "SearchDocument",
+    "SearchPlace",
+    "SearchVariant",
     "SecurityEvent",
     "SuggestionDismissal",
     "SuggestionReranker",
