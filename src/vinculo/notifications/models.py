@@ -19,6 +19,11 @@ NotificationKind = Literal[
     "introduction_forwarded",
     "introduction_not_forwarded",
     "introduction_connected",
+    "group_join_requested",
+    "group_request_approved",
+    "group_invited",
+    "mentioned",
+    "post_commented",
 ]
 NOTIFICATION_KINDS: tuple[NotificationKind, ...] = (
     "invitation_received",
@@ -34,6 +39,14 @@ NOTIFICATION_KINDS: tuple[NotificationKind, ...] = (
     "introduction_forwarded",
     "introduction_not_forwarded",
     "introduction_connected",
+    # Groups: someone asked to join a group you run (the actor asked); your request to join was
+    # approved, or you were invited to a group (the actor is the admin).
+    "group_join_requested",
+    "group_request_approved",
+    "group_invited",
+    # Posts: you were mentioned in a post or a comment; someone commented on your post.
+    "mentioned",
+    "post_commented",
 )
 
 
@@ -51,6 +64,9 @@ class Notification(Base):
     )
     introduction_id: Mapped[int | None] = mapped_column(
         ForeignKey("introduction.id", ondelete="CASCADE")
+    )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community_group.id", ondelete="CASCADE")
     )
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]

@@ -23,6 +23,7 @@ def add_notification(
     invitation_id: int | None,
     now: datetime,
     introduction_id: int | None = None,
+    group_id: int | None = None,
     for_digest: bool = False,
     mailed_at: datetime | None = None,
 ) -> None:
@@ -33,6 +34,7 @@ def add_notification(
             actor_id=actor_id,
             invitation_id=invitation_id,
             introduction_id=introduction_id,
+            group_id=group_id,
             created_at=now,
             for_digest=for_digest,
             mailed_at=mailed_at,

@@ -16,6 +16,7 @@ class NotificationOut(Output):
     actor: MemberSummary
     invitation_id: int | None
     introduction_id: int | None
+    group_id: int | None
     created_at: datetime
     read: bool
 
@@ -27,6 +28,7 @@ class NotificationOut(Output):
             actor=MemberSummary.of(view.actor),
             invitation_id=view.invitation_id,
             introduction_id=view.introduction_id,
+            group_id=view.group_id,
             created_at=view.created_at,
             read=view.read,
         )

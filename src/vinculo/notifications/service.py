@@ -40,6 +40,7 @@ def notify(
     actor_id: int,
     invitation_id: int | None = None,
     introduction_id: int | None = None,
+    group_id: int | None = None,
     at: datetime | None = None,
     facts: FactsOf | None = None,
     mail_it: bool = True,
@@ -67,6 +68,7 @@ def notify(
         actor_id=actor_id,
         invitation_id=invitation_id,
         introduction_id=introduction_id,
+        group_id=group_id,
         now=now,
         for_digest=frequency == "daily",
         mailed_at=mailed_at,
@@ -159,6 +161,7 @@ class NotificationView:
     actor: MemberView
     invitation_id: int | None
     introduction_id: int | None
+    group_id: int | None
     created_at: datetime
     read: bool
 
@@ -187,6 +190,7 @@ def notifications_of(
                     actor=actor,
                     invitation_id=notification.invitation_id,
                     introduction_id=notification.introduction_id,
+                    group_id=notification.group_id,
                     created_at=notification.created_at,
                     read=notification.read_at is not None,
                 )

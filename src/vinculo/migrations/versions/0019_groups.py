@@ -18,6 +18,28 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 OWNER = "role = 'owner'"
+KINDS_BEFORE = (
+    "invitation_received",
+    "invitation_accepted",
+    "invitation_reminder",
+    "password_changed",
+    "introduction_requested",
+    "introduction_forwarded",
+    "introduction_not_forwarded",
+    "introduction_connected",
+)
+KINDS_AFTER = (
+    *KINDS_BEFORE,
+    "group_join_requested",
+    "group_request_approved",
+    "group_invited",
+    "mentioned",
+    "post_commented",
+)
+
+
+def _kinds(kinds: Sequence[str]) -> str:
+    return f"kind IN ({', '.join(repr(kind) for kind in kinds)})"
 
 
 def _id() -> sa.types.TypeEngine[int]:
@@ -101,9 +123,32 @@ def upgrade() -> None:
             sqlite_where=sa.text(OWNER),
             postgresql_where=sa.text(OWNER),
         )
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("group_id", _id(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_notification_group_id_community_group"),
+            "community_group",
+            ["group_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
+        batch_op.drop_constraint(op.f("ck_notification_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_notification_kind"), _kinds(KINDS_AFTER))
 
 
 def downgrade() -> None:
+    op.execute(
+        "DELETE FROM notification WHERE kind IN "
+        "('group_join_requested', 'group_request_approved', 'group_invited', 'mentioned', "
+        "'post_commented')"
+    )
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_notification_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_notification_kind"), _kinds(KINDS_BEFORE))
+        batch_op.drop_constraint(
+            batch_op.f("fk_notification_group_id_community_group"), type_="foreignkey"
+        )
+        batch_op.drop_column("group_id")
     with op.batch_alter_table("group_member", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_group_member_owner", sqlite_where=sa.text(OWNER), postgresql_where=sa.text(OWNER)
