@@ -17,6 +17,8 @@ from vinculo import __version__
 from vinculo.account import api as account_api
 from vinculo.account import pages as account_pages
 from vinculo.db import Database
+from vinculo.groups import api as groups_api
+from vinculo.groups import pages as groups_pages
 from vinculo.home import pages as home_pages
 from vinculo.identity import api as identity_api
 from vinculo.identity import link_pages as identity_link_pages
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         photos_pages,
         invitations_pages,
         introductions_pages,
+        groups_pages,
         network_pages,
         privacy_pages,
         notifications_pages,
@@ -174,6 +177,7 @@ def _api_router() -> APIRouter:
         photos_api,
         invitations_api,
         introductions_api,
+        groups_api,
         network_api,
         privacy_api,
         notifications_api,

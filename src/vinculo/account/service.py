@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from vinculo import clock
 from vinculo.account import repository
 from vinculo.db import Database, lock_members
+from vinculo.groups import service as groups
 from vinculo.identity import closing, two_factor
 from vinculo.identity import service as identity
 from vinculo.identity.models import Member
@@ -61,6 +62,9 @@ def close_account(
     lock_members(db, (member.id,))
     invitations.withdraw_all_of(db, member_id=member.id, now=closed_at)
     introductions.close_all_of(db, member_id=member.id, now=closed_at)
+    # Their places in groups stay (a closed member is hidden from every list), but the groups
+    # they own pass to someone who can run them (ADR 0019).
+    groups.hand_over_groups_of(db, member=member)
     ended = network.end_connections_of(db, member_ids=[member.id], now=closed_at)
     repository.keep_connections(db, member_id=member.id, connections=ended)
     return ClosedAccount(closed_at, closing.erase_after(closed_at))
@@ -89,6 +93,7 @@ def erase_closed_accounts(db: Session, *, now: datetime) -> int:
         return 0
     network.end_connections_of(db, member_ids=due.member_ids, now=now)
     erased = closing.erase_members(db, due=due)
+    groups.forget_groups_without_members(db)
     log.info("erased %d closed accounts", erased)
     return erased
 

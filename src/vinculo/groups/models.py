@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -87,3 +87,10 @@ class GroupMember(Base):
         Index("ix_group_member_member_standing", "member_id", "standing"),
         Index("ix_group_member_group_standing", "group_id", "standing", "changed_at"),
     )
+
+
+class GroupRef(NamedTuple):
+    """A group named where it links somewhere: the groups two members share."""
+
+    id: int
+    name: str

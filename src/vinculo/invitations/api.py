@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
+from vinculo.groups import service as groups
 from vinculo.identity.models import Member
 from vinculo.introductions import service as introductions
 from vinculo.invitations import service
@@ -31,7 +32,15 @@ def _out(db: DbSession, views: list[InvitationView], *, viewer: Member) -> list[
         if introduced
         else {}
     )
-    return [InvitationOut.of(view, cards.get(view.invitation.id)) for view in views]
+    # The groups the viewer shares with each sender of a received invitation: one query.
+    senders = {v.invitation.sender_id for v in views if v.link is not None}
+    shared = groups.shared_groups(db, member=viewer, others=senders) if senders else {}
+    return [
+        InvitationOut.of(
+            view, cards.get(view.invitation.id), shared_groups=shared.get(view.invitation.sender_id)
+        )
+        for view in views
+    ]
 
 
 def _one(db: DbSession, view: InvitationView, *, viewer: Member) -> InvitationOut:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from vinculo.groups.models import GroupRef
+from vinculo.groups.schemas import GroupRefOut
 from vinculo.identity.models import EMAIL_MAX
 from vinculo.introductions.schemas import IntroductionCardOut
 from vinculo.introductions.service import IntroductionCard
@@ -44,13 +47,17 @@ class LinkOut(Output):
     mutual_connections: int
     mutual_sample: list[MemberSummary]
     shared_places: list[SharedPlaceOut]
+    shared_groups: list[GroupRefOut] = Field(
+        default=[], description="The groups you are both in, by name."
+    )
 
     @classmethod
-    def of(cls, link: Link) -> LinkOut:
+    def of(cls, link: Link, shared_groups: Sequence[GroupRef] = ()) -> LinkOut:
         return cls(
             mutual_connections=link.mutual_count,
             mutual_sample=[MemberSummary.of(view) for view in link.mutual_sample],
             shared_places=[SharedPlaceOut(**place._asdict()) for place in link.places],
+            shared_groups=[GroupRefOut.of(group) for group in shared_groups],
         )
 
 
@@ -82,7 +89,13 @@ class InvitationOut(Output):
     )
 
     @classmethod
-    def of(cls, view: InvitationView, card: IntroductionCard | None = None) -> InvitationOut:
+    def of(
+        cls,
+        view: InvitationView,
+        card: IntroductionCard | None = None,
+        *,
+        shared_groups: Sequence[GroupRef] | None = None,
+    ) -> InvitationOut:
         invitation = view.invitation
         return cls(
             id=invitation.id,
@@ -97,7 +110,7 @@ class InvitationOut(Output):
             sender_email_confirmed=(
                 view.sender.member.email_confirmed_at is not None if view.link is not None else None
             ),
-            link=LinkOut.of(view.link) if view.link is not None else None,
+            link=LinkOut.of(view.link, shared_groups or ()) if view.link is not None else None,
             introduction=IntroductionCardOut.of(card) if card is not None else None,
         )
 
