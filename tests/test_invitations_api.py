@@ -68,6 +68,7 @@ def test_an_invitation_with_a_note_is_sent(client: TestClient) -> None:
         "mutual_connections": 0,
         "mutual_sample": [],
         "shared_places": [],
+        "shared_groups": [],
     }
     assert invitations_in(client, beto, "sent") == []
     assert invitations_in(client, ana, "received") == []

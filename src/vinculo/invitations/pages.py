@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from vinculo.errors import VinculoError
+from vinculo.groups import service as groups
 from vinculo.introductions import service as introductions
 from vinculo.invitations import service
 from vinculo.invitations.links import link_between
@@ -90,8 +91,10 @@ def _render_network(
         db, member=me, box="sent", cursor=sent_cursor, limit=DEFAULT_LIMIT
     )
     introduced = [i.invitation.id for i in received.items if i.invitation.introducer_id]
+    senders = {i.invitation.sender_id for i in received.items}
     return page.render(
         "invitations/index.html",
+        shared_groups=groups.shared_groups(db, member=me, others=senders) if senders else {},
         introductions=(
             introductions.cards_for_invitations(db, viewer=me, invitation_ids=introduced)
             if introduced
@@ -177,6 +180,9 @@ def _render_invite(
         status_code=status_code,
         person=degrees.view_of(page.db, viewer=page.member, member=member),
         link=link_between(page.db, viewer=page.member, other_id=member.id),
+        shared_groups=groups.shared_groups(page.db, member=page.member, others=[member.id]).get(
+            member.id, []
+        ),
         values=values,
         errors=errors,
         note_max=NOTE_MAX,

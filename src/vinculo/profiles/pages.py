@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from vinculo.errors import VinculoError
+from vinculo.groups import service as groups
 from vinculo.invitations.relationship import relationship_with
 from vinculo.profiles import service
 from vinculo.profiles.schemas import CareerEntryIn, EducationIn, PositionIn, ProfileUpdate
@@ -33,11 +34,20 @@ _PROFILE_FORM_FIELDS = ("name", "headline", "location", "sector", "about")
 @router.get("/members/{member_id}")
 def profile(member_id: PathId, page: MemberPage) -> Response:
     view = service.view_profile(page.db, viewer=page.member, member_id=member_id)
+    others = page.member.id != member_id
     return page.render(
         "profiles/profile.html",
         profile=view,
         relationship=relationship_with(page.db, viewer=page.member, member_id=member_id),
         done=page.request.query_params.get("done"),
+        shared_groups=(
+            groups.shared_groups(page.db, member=page.member, others=[member_id]).get(member_id, [])
+            if others
+            else []
+        ),
+        groups_to_invite_to=(
+            groups.groups_administered_by(page.db, member=page.member) if others else []
+        ),
     )
 
 
