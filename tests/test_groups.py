@@ -534,3 +534,19 @@ def test_a_join_racing_a_ban_ends_banned(app: FastAPI, client: TestClient) -> No
         assert join in (200, 403), responses[0].text
         assert standing(client, beto, group_id) == "banned"
         assert member_ids(client, ana, group_id) == [ana.id]
+
+
+# People you should know
+
+
+def test_a_shared_group_is_a_reason_in_people_you_should_know(client: TestClient) -> None:
+    ana, beto, fede = people(client, "Ana Ruiz", "Beto Gil", "Fede Paz")
+    assert client.get("/api/v1/network/suggestions", headers=ana.headers).json()["items"] == []
+    group_id = create(client, beto)
+    joined(client, ana, group_id)
+    found = client.get("/api/v1/network/suggestions", headers=ana.headers)
+    assert found.status_code == 200, found.text
+    (item,) = found.json()["items"]
+    assert item["member"]["id"] == beto.id
+    assert item["reasons"] == ["1 group in common"]
+    assert fede.id not in [i["member"]["id"] for i in found.json()["items"]]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from vinculo import clock
 from vinculo.errors import N_, NotFound
 from vinculo.graph import GraphIndex
+from vinculo.groups import service as groups
 from vinculo.identity import repository as members
 from vinculo.identity.models import Member
 from vinculo.invitations import service as invitations
@@ -63,10 +64,21 @@ def ranked_for(
     excluded = excluded_for(db, member=member)
     profiles, version = engine.profiles()
     reranker, reranker_version = engine.reranker()
-    key = (graph.version, version, reranker_version, limit, frozenset(excluded))
+    # The member's groups and their members: a group shared is the `groups` signal.
+    in_groups = groups.members_of_groups_of(db, member=member)
+    memberships = hash(tuple(sorted((g, tuple(sorted(m))) for g, m in in_groups.items())))
+    key = (graph.version, version, reranker_version, limit, frozenset(excluded), memberships)
     found: list[Suggestion] | None = engine.cached(member.id, key)
     if found is None:
-        found = rank(graph, profiles, member.id, limit=limit, excluded=excluded, reranker=reranker)
+        found = rank(
+            graph,
+            profiles,
+            member.id,
+            limit=limit,
+            excluded=excluded,
+            reranker=reranker,
+            groups=in_groups,
+        )
         engine.remember(member.id, key, found)
     return found
 
