@@ -144,3 +144,8 @@ def group_ids_of(db: Session, *, member: Member) -> list[int]:
 def shared_group_counts(db: Session, *, member: Member, others: Collection[int]) -> dict[int, int]:
     """How many groups the member shares with each of `others`."""
     return repository.shared_group_counts(db, member_id=member.id, others=others)
+
+
+def admin_group_ids(db: Session, *, member: Member, among: Collection[int]) -> set[int]:
+    """Of these groups, those the member runs (owner or admin)."""
+    return repository.admin_group_ids(db, member_id=member.id, among=among)

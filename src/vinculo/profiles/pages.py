@@ -9,6 +9,8 @@ from fastapi.responses import Response
 
 from vinculo.errors import VinculoError
 from vinculo.invitations.relationship import relationship_with
+from vinculo.posts import feed
+from vinculo.posts.models import REACTION_KINDS
 from vinculo.profiles import service
 from vinculo.profiles.schemas import CareerEntryIn, EducationIn, PositionIn, ProfileUpdate
 from vinculo.profiles.service import CAREERS, CareerKind
@@ -37,6 +39,8 @@ def profile(member_id: PathId, page: MemberPage) -> Response:
         "profiles/profile.html",
         profile=view,
         relationship=relationship_with(page.db, viewer=page.member, member_id=member_id),
+        activity=feed.activity_of(page.db, viewer=page.member, member_id=member_id),
+        reaction_kinds=REACTION_KINDS,
         done=page.request.query_params.get("done"),
     )
 
