@@ -49,8 +49,15 @@ class Post(Base):
             sqlite_where=PROFILE,
             postgresql_where=PROFILE,
         ),
+        # With the author, so that leaving out the members hidden from the viewer reads the index
+        # alone.
         Index(
-            "ix_post_group_id", "group_id", "id", sqlite_where=IN_GROUP, postgresql_where=IN_GROUP
+            "ix_post_group_id",
+            "group_id",
+            "id",
+            "author_id",
+            sqlite_where=IN_GROUP,
+            postgresql_where=IN_GROUP,
         ),
         # A member's activity: everything they posted, wherever.
         Index("ix_post_author_created", "author_id", "created_at"),

@@ -71,7 +71,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_post_group_id",
-            ["group_id", "id"],
+            ["group_id", "id", "author_id"],
             sqlite_where=sa.text(IN_GROUP),
             postgresql_where=sa.text(IN_GROUP),
         )
