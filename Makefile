@@ -39,19 +39,21 @@ pytest: install
 
 test: lint typecheck pytest
 
-# Member search is timed at a million members, on PostgreSQL only: it runs when
-# VINCULO_BENCH_POSTGRES_URL names a server, in a database of its own there, loaded once (--keep).
+# Member search (a million members) and the feed (100,000 members, 5,000,000 posts) are timed on
+# PostgreSQL only: they run when VINCULO_BENCH_POSTGRES_URL names a server, each in a database of
+# its own there, loaded once (--keep).
 bench: install
 	@./scripts/ensure-wrk
 	@set -e; for bench in benchmarks/*.py; do \
 		[ -e "$$bench" ] || { echo "no benchmarks yet"; break; }; \
-		[ "$$bench" != benchmarks/search.py ] || continue; \
+		case "$$bench" in benchmarks/search.py|benchmarks/feed.py) continue;; esac; \
 		echo "== $$bench"; $(BIN)/python "$$bench"; \
 	done
 	@if [ -n "$$VINCULO_BENCH_POSTGRES_URL" ]; then \
 		echo "== benchmarks/search.py"; $(BIN)/python benchmarks/search.py --keep; \
+		echo "== benchmarks/feed.py"; $(BIN)/python benchmarks/feed.py --keep; \
 	else \
-		echo "(benchmarks/search.py needs PostgreSQL: set VINCULO_BENCH_POSTGRES_URL.)"; \
+		echo "(benchmarks/search.py and benchmarks/feed.py need PostgreSQL: set VINCULO_BENCH_POSTGRES_URL.)"; \
 	fi
 
 # Re-pin every package after changing the dependencies in pyproject.toml.

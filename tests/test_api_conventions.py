@@ -364,6 +364,14 @@ RULES_NO_DOCUMENT_CAN_STATE = {
     ("POST", "/api/v1/introductions", "via"): "one of the caller's connections who knows them",
     ("POST", "/api/v1/introductions", "message"): "not blank once trimmed",
     ("POST", "/api/v1/introductions/{introduction_id}/pass", "to"): "a connection who knows them",
+    # Required, asked for once the post or group is found (a stranger gets its 404 first), and
+    # not blank once trimmed.
+    ("POST", "/api/v1/posts", "text"): "required, not blank once trimmed",
+    ("POST", "/api/v1/groups/{group_id}/posts", "text"): "required, not blank once trimmed",
+    ("PATCH", "/api/v1/posts/{post_id}", "text"): "required, not blank once trimmed",
+    ("POST", "/api/v1/posts/{post_id}/comments", "text"): "required, not blank once trimmed",
+    ("PATCH", "/api/v1/comments/{comment_id}", "text"): "required, not blank once trimmed",
+    ("PUT", "/api/v1/posts/{post_id}/reaction", "kind"): "required",
 }
 # Refusals a valid request may meet: no token or a revoked one, an id nobody has (or one the
 # caller may not know of), a state that conflicts, fair use.

@@ -35,6 +35,8 @@ from vinculo.notifications import api as notifications_api
 from vinculo.notifications import pages as notifications_pages
 from vinculo.photos import api as photos_api
 from vinculo.photos import pages as photos_pages
+from vinculo.posts import api as posts_api
+from vinculo.posts import pages as posts_pages
 from vinculo.privacy import api as privacy_api
 from vinculo.privacy import pages as privacy_pages
 from vinculo.process import ProcessServices
@@ -110,6 +112,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         invitations_pages,
         introductions_pages,
         groups_pages,
+        posts_pages,
         network_pages,
         privacy_pages,
         notifications_pages,
@@ -178,6 +181,7 @@ def _api_router() -> APIRouter:
         invitations_api,
         introductions_api,
         groups_api,
+        posts_api,
         network_api,
         privacy_api,
         notifications_api,

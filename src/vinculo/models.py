@@ -10,6 +10,7 @@ from vinculo.mail.models import MailPreference, OutboxMail
 from vinculo.network.models import Connection, ConnectionChange
 from vinculo.notifications.models import Notification
 from vinculo.photos.models import MemberPhoto
+from vinculo.posts.models import Comment, Post, PostReport, Reaction
 from vinculo.privacy.models import Block, PrivacySettings
 from vinculo.profiles.models import Education, Organization, Position, School
 from vinculo.search.models import SearchDocument, SearchPlace, SearchVariant
@@ -23,6 +24,7 @@ __all__ = [
     "Base",
     "Block",
     "ClosedAccountConnection",
+    "Comment",
     "Connection",
     "ConnectionChange",
     "Education",
@@ -38,7 +40,10 @@ __all__ = [
     "Organization",
     "OutboxMail",
     "Position",
+    "Post",
+    "PostReport",
     "PrivacySettings",
+    "Reaction",
     "RequestCounter",
     "School",
     "SearchDocument",

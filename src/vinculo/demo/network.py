@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from vinculo.db import ordered_pair
+from vinculo.demo.groups import seed_demo_groups
 from vinculo.identity import repository as members
 from vinculo.introductions import service as introductions
 from vinculo.invitations import service as invitations
@@ -149,6 +150,7 @@ def _invitations_for_the_demo_account(
     _introductions_for_the_demo_account(
         db, pairs=pairs, demo_member_id=demo_member_id, rng=rng, now=now
     )
+    seed_demo_groups(db, pairs=pairs, demo_member_id=demo_member_id, rng=rng)
 
 
 def _introductions_for_the_demo_account(

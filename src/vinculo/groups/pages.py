@@ -19,6 +19,7 @@ from vinculo.groups import service
 from vinculo.groups.models import DESCRIPTION_MAX, NAME_MAX, SECTOR_MAX
 from vinculo.groups.schemas import GroupIn, MemberIn
 from vinculo.pagination import DEFAULT_LIMIT
+from vinculo.posts.pages import group_posts_context
 from vinculo.schemas import PathId
 from vinculo.web.deps import MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
@@ -46,7 +47,8 @@ def _render_groups(
     values: Mapping[str, str] | None = None,
 ) -> Response:
     db, me = page.db, page.member
-    searching = bool(q.strip() or sector.strip())
+    # A cursor is the next page of a search (of every group, when both fields are empty).
+    searching = bool(q.strip() or sector.strip() or cursor)
     found = (
         service.groups_for(db, viewer=me, q=q, sector=sector, cursor=cursor, limit=DEFAULT_LIMIT)
         if searching
@@ -140,6 +142,7 @@ def _render_group(
     }
     return page.render(
         "groups/group.html",
+        **group_posts_context(page, group_id, None),
         status_code=status_code,
         view=view,
         access=access,

@@ -366,3 +366,19 @@ def forget_groups_without_members(db: Session) -> int:
         delete(Group).where(Group.id.not_in(members)).execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def admin_group_ids(db: Session, *, member_id: int, among: Collection[int]) -> set[int]:
+    """Of these groups, those the member is an owner or an admin of, in one query."""
+    if not among:
+        return set()
+    return set(
+        db.scalars(
+            select(GroupMember.group_id).where(
+                GroupMember.member_id == member_id,
+                GroupMember.group_id.in_(sorted(among)),
+                GroupMember.standing == "member",
+                GroupMember.role.in_(("owner", "admin")),
+            )
+        )
+    )

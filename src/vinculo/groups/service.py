@@ -735,3 +735,8 @@ def members_of_groups_of(db: Session, *, member: Member) -> dict[int, set[int]]:
     return repository.members_of_groups(
         db, group_ids=repository.group_ids_of(db, member_id=member.id)
     )
+
+
+def admin_group_ids(db: Session, *, member: Member, among: Collection[int]) -> set[int]:
+    """Of these groups, those the member runs (owner or admin)."""
+    return repository.admin_group_ids(db, member_id=member.id, among=among)

@@ -1,5 +1,6 @@
-"""The home page: for a visitor, what Vínculo is; for a member, their profile's checklist, the
-places they share with others, the invitations waiting for them and who joined last."""
+"""The home page: for a visitor, what Vínculo is; for a member, their feed with a box to write a
+post, their profile's checklist, the places they share with others, the invitations waiting for
+them and who joined last."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from fastapi.responses import Response
 
 from vinculo.invitations import service as invitations
 from vinculo.network import service as network
+from vinculo.pagination import DEFAULT_LIMIT
+from vinculo.posts import feed
+from vinculo.posts.models import POST_MAX, REACTION_KINDS
 from vinculo.profiles import service as profiles
 from vinculo.web.deps import AnyPage
 from vinculo.web.routing import UnitRoute
@@ -19,7 +23,7 @@ router = APIRouter(
 
 
 @router.get("/")
-def home(page: AnyPage) -> Response:
+def home(page: AnyPage, cursor: str | None = None) -> Response:
     if page.viewer is None:
         return page.render("home/visitor.html")
     member = page.viewer
@@ -34,6 +38,9 @@ def home(page: AnyPage) -> Response:
         shared_places=profiles.places_of(page.db, member=member),
         newest=profiles.newest_members(page.db, viewer=member),
         connections=network.connection_count(page.db, member=member),
+        feed=feed.feed_of(page.db, viewer=member, cursor=cursor, limit=DEFAULT_LIMIT),
+        post_max=POST_MAX,
+        reaction_kinds=REACTION_KINDS,
         invitations=invitations.invitations_of(
             page.db, member=member, box="received", cursor=None, limit=3, links=False
         ),

@@ -68,6 +68,8 @@ class Notification(Base):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("community_group.id", ondelete="CASCADE")
     )
+    # The post it is about (mentioned in it or in one of its comments, commented on); gone with it.
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     # The member gets it by email in the daily digest (they chose "daily" for its kind when it

@@ -24,6 +24,7 @@ def add_notification(
     now: datetime,
     introduction_id: int | None = None,
     group_id: int | None = None,
+    post_id: int | None = None,
     for_digest: bool = False,
     mailed_at: datetime | None = None,
 ) -> None:
@@ -35,6 +36,7 @@ def add_notification(
             invitation_id=invitation_id,
             introduction_id=introduction_id,
             group_id=group_id,
+            post_id=post_id,
             created_at=now,
             for_digest=for_digest,
             mailed_at=mailed_at,

@@ -17,6 +17,7 @@ class NotificationOut(Output):
     invitation_id: int | None
     introduction_id: int | None
     group_id: int | None
+    post_id: int | None
     created_at: datetime
     read: bool
 
@@ -29,6 +30,7 @@ class NotificationOut(Output):
             invitation_id=view.invitation_id,
             introduction_id=view.introduction_id,
             group_id=view.group_id,
+            post_id=view.post_id,
             created_at=view.created_at,
             read=view.read,
         )

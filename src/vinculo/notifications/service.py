@@ -41,6 +41,7 @@ def notify(
     invitation_id: int | None = None,
     introduction_id: int | None = None,
     group_id: int | None = None,
+    post_id: int | None = None,
     at: datetime | None = None,
     facts: FactsOf | None = None,
     mail_it: bool = True,
@@ -69,6 +70,7 @@ def notify(
         invitation_id=invitation_id,
         introduction_id=introduction_id,
         group_id=group_id,
+        post_id=post_id,
         now=now,
         for_digest=frequency == "daily",
         mailed_at=mailed_at,
@@ -164,6 +166,7 @@ class NotificationView:
     group_id: int | None
     created_at: datetime
     read: bool
+    post_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,7 @@ def notifications_of(
                     invitation_id=notification.invitation_id,
                     introduction_id=notification.introduction_id,
                     group_id=notification.group_id,
+                    post_id=notification.post_id,
                     created_at=notification.created_at,
                     read=notification.read_at is not None,
                 )

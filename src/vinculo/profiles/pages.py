@@ -10,6 +10,8 @@ from fastapi.responses import Response
 from vinculo.errors import VinculoError
 from vinculo.groups import service as groups
 from vinculo.invitations.relationship import relationship_with
+from vinculo.posts import feed
+from vinculo.posts.models import REACTION_KINDS
 from vinculo.profiles import service
 from vinculo.profiles.schemas import CareerEntryIn, EducationIn, PositionIn, ProfileUpdate
 from vinculo.profiles.service import CAREERS, CareerKind
@@ -39,6 +41,8 @@ def profile(member_id: PathId, page: MemberPage) -> Response:
         "profiles/profile.html",
         profile=view,
         relationship=relationship_with(page.db, viewer=page.member, member_id=member_id),
+        activity=feed.activity_of(page.db, viewer=page.member, member_id=member_id),
+        reaction_kinds=REACTION_KINDS,
         done=page.request.query_params.get("done"),
         shared_groups=(
             groups.shared_groups(page.db, member=page.member, others=[member_id]).get(member_id, [])
