@@ -550,3 +550,13 @@ def test_a_shared_group_is_a_reason_in_people_you_should_know(client: TestClient
     assert item["member"]["id"] == beto.id
     assert item["reasons"] == ["1 group in common"]
     assert fede.id not in [i["member"]["id"] for i in found.json()["items"]]
+
+
+def test_a_shared_group_is_a_reason_in_search_results(client: TestClient) -> None:
+    ana, beto = people(client, "Ana Ruiz", "Beto Gil")
+    group_id = create(client, ana, name="Logística portuaria")
+    assert joined(client, beto, group_id) == "member"
+    found = client.get("/api/v1/members", params={"q": "Beto"}, headers=ana.headers)
+    assert found.status_code == 200, found.text
+    (item,) = found.json()["items"]
+    assert "In Logística portuaria, a group of yours" in item["matched"]

@@ -6,9 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from vinculo.groups import service as groups
 from vinculo.i18n import choose_locale
+from vinculo.identity.models import Member
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.profiles import service as profiles
+from vinculo.profiles.service import MemberSearch
 from vinculo.schemas import PROBLEM_RESPONSES
 from vinculo.search.schemas import SearchPageOut
 from vinculo.search.service import Filters
@@ -85,4 +88,18 @@ def search_members(
         accept_language=request.headers.get("accept-language"),
         default=get_settings().default_locale,
     )
-    return SearchPageOut.of(found, locale)
+    return SearchPageOut.of(found, locale, shared_group_names(db, viewer=me, found=found))
+
+
+def shared_group_names(
+    db: DbSession, *, viewer: Member, found: MemberSearch
+) -> dict[int, list[str]]:
+    """For each member found, the groups the viewer shares with them, by name (one query): a
+    reason they were found, which search, below groups, cannot know."""
+    shared = groups.shared_groups(
+        db, member=viewer, others=[item.view.member.id for item in found.items]
+    )
+    return {
+        member_id: [group.name for group in found_groups]
+        for member_id, found_groups in shared.items()
+    }

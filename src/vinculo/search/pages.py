@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from vinculo.errors import InvalidInput
 from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.profiles import service as profiles
+from vinculo.search.api import shared_group_names
 from vinculo.search.reasons import explain
 from vinculo.search.service import Filters
 from vinculo.web.deps import MemberPage
@@ -77,11 +78,17 @@ def search(
             errors=errors_of(refused, gettext=page.gettext),
             link=_linker(chosen),
         )
+    shared = shared_group_names(page.db, viewer=page.member, found=found)
     return page.render(
         "search/search.html",
         chosen=chosen,
         found=found,
-        reasons={item.view.member.id: explain(item.hit, page.locale) for item in found.items},
+        reasons={
+            item.view.member.id: explain(
+                item.hit, page.locale, groups=shared.get(item.view.member.id, ())
+            )
+            for item in found.items
+        },
         errors={},
         link=_linker(chosen),
     )

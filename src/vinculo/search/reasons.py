@@ -5,6 +5,7 @@ connections")."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from gettext import NullTranslations
 
 from vinculo.i18n import translations
@@ -18,18 +19,24 @@ from vinculo.search.terms import words
 _TOGETHER_NAMED = 2
 _CAREERS_NAMED = 2
 _ALSO_NAMED = 1
+_GROUPS_NAMED = 1
 _MOST = 4
 
 
-def explain(hit: Hit, locale: str) -> list[str]:
+def explain(hit: Hit, locale: str, *, groups: Sequence[str] = ()) -> list[str]:
     """The reasons a hit is shown, most telling first, without naming a place twice: the places
-    shared in the same years, the typos read, the positions and studies that matched, the
+    shared in the same years, a group both are in (`groups`: their names, from the groups area,
+    which search does not know), the typos read, the positions and studies that matched, the
     headline, location and sector, the places shared in other years; four at most, then the
     degree."""
     catalog = translations(locale)
     named: set[tuple[str, int]] = set()
     together = _first_of_each(hit.shared, named, overlapping=True)[:_TOGETHER_NAMED]
     found = [_together(shared, catalog) for shared in together]
+    found.extend(
+        catalog.gettext("In %(group)s, a group of yours") % {"group": group}
+        for group in groups[:_GROUPS_NAMED]
+    )
     found.extend(
         catalog.gettext("“%(typed)s” read as “%(word)s”") % {"typed": typed, "word": word}
         for typed, word in hit.text.corrections.items()

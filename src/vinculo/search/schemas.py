@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from pydantic import Field
 
 from vinculo.network.schemas import MemberSummary
@@ -19,8 +21,13 @@ class FoundMemberOut(MemberSummary):
     )
 
     @classmethod
-    def of_found(cls, found: FoundMember, locale: str) -> FoundMemberOut:
-        return cls(**MemberSummary.of(found.view).model_dump(), matched=explain(found.hit, locale))
+    def of_found(
+        cls, found: FoundMember, locale: str, groups: Sequence[str] = ()
+    ) -> FoundMemberOut:
+        return cls(
+            **MemberSummary.of(found.view).model_dump(),
+            matched=explain(found.hit, locale, groups=groups),
+        )
 
 
 class FacetOut(Output):
@@ -55,7 +62,14 @@ class SearchPageOut(Output):
     next_cursor: str | None
 
     @classmethod
-    def of(cls, found: MemberSearch, locale: str) -> SearchPageOut:
+    def of(
+        cls,
+        found: MemberSearch,
+        locale: str,
+        groups: Mapping[int, Sequence[str]] | None = None,
+    ) -> SearchPageOut:
+        """`groups`: for each member found, the names of the groups the viewer shares with
+        them."""
         facets = None
         if found.facets is not None:
             spread = found.facets
@@ -75,7 +89,10 @@ class SearchPageOut(Output):
                 complete=spread.complete,
             )
         return cls(
-            items=[FoundMemberOut.of_found(item, locale) for item in found.items],
+            items=[
+                FoundMemberOut.of_found(item, locale, (groups or {}).get(item.view.member.id, ()))
+                for item in found.items
+            ],
             total=found.total,
             total_exact=found.total_exact,
             facets=facets,
