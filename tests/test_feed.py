@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
-from tests.helpers import BLOCKS, Person, connect_people, people, problem_of
+from tests.helpers import BLOCKS, Person, connect_people, people, problem_of, serving_database
 from tests.posts_helpers import items, make_group, posted
+from tests.test_round_trips import statements
 from vinculo import clock
 from vinculo.db import Database
 from vinculo.groups.models import Group, GroupMember
@@ -317,3 +318,27 @@ def test_the_benchmark_runs_small_on_postgresql(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "| naive join |" in out
     assert "| vínculo, ids (LATERAL per source) |" in out
+
+
+def test_the_feed_makes_as_many_round_trips_however_long_it_is(
+    client: TestClient, database: Database
+) -> None:
+    """Posts from connections and from two groups, with reactions and comments: a page of 2 and
+    a page of 12 send the same statements, and few of them."""
+    ana, beto, carla = people(client, "Ana Ruiz", "Beto Gil", "Carla Sanz")
+    connect_people(client, ana, beto)
+    first = make_group(database, owner=carla.id, policy="open", members=[ana.id, beto.id])
+    second = make_group(database, owner=beto.id, policy="request", members=[ana.id], name="Otro")
+    for number in range(6):
+        author = beto if number % 2 else carla
+        post_id = posted(client, author, f"Post {number}", group=(first, second)[number % 2])
+        client.put(f"/api/v1/posts/{post_id}/reaction", json={"kind": "like"}, headers=ana.headers)
+        client.post(f"/api/v1/posts/{post_id}/comments", json={"text": "Sí"}, headers=beto.headers)
+        posted(client, beto, f"Perfil {number}")
+    counts = []
+    for limit in (2, 12):
+        with statements(serving_database(client, database)) as sent:
+            assert len(feed_ids(client, ana, limit=limit)) == limit
+        counts.append(len(sent))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 9, counts

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from vinculo.db import insert_new
 from vinculo.groups.models import Group, GroupMember, GroupRef
@@ -382,3 +382,20 @@ def admin_group_ids(db: Session, *, member_id: int, among: Collection[int]) -> s
             )
         )
     )
+
+
+def groups_with_places(
+    db: Session, *, member_id: int, group_ids: Collection[int]
+) -> list[tuple[Group, GroupMember | None]]:
+    """These groups, each with the member's place in it (None: none), in one query."""
+    if not group_ids:
+        return []
+    place = aliased(GroupMember)
+    return [
+        (group, found)
+        for group, found in db.execute(
+            select(Group, place)
+            .outerjoin(place, and_(place.group_id == Group.id, place.member_id == member_id))
+            .where(Group.id.in_(sorted(group_ids)))
+        )
+    ]

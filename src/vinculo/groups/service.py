@@ -740,3 +740,17 @@ def members_of_groups_of(db: Session, *, member: Member) -> dict[int, set[int]]:
 def admin_group_ids(db: Session, *, member: Member, among: Collection[int]) -> set[int]:
     """Of these groups, those the member runs (owner or admin)."""
     return repository.admin_group_ids(db, member_id=member.id, among=among)
+
+
+def accesses_of(
+    db: Session, *, viewer: Member, group_ids: Collection[int]
+) -> dict[int, GroupAccess]:
+    """The viewer's access to each of these groups, in one query: for a list of posts from
+    several groups (the caller has already kept only what the viewer may read)."""
+    now = clock.now()
+    return {
+        group.id: GroupAccess(group, _current(place, now))
+        for group, place in repository.groups_with_places(
+            db, member_id=viewer.id, group_ids=group_ids
+        )
+    }

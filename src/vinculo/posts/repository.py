@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -14,6 +14,7 @@ from sqlalchemy import (
     and_,
     delete,
     func,
+    literal,
     or_,
     select,
     true,
@@ -203,50 +204,47 @@ def posts_with_authors(db: Session, post_ids: Sequence[int]) -> list[tuple[Post,
     return [found[post_id] for post_id in post_ids if post_id in found]
 
 
-def groups_by_id(db: Session, group_ids: Collection[int]) -> dict[int, Group]:
-    if not group_ids:
-        return {}
-    return {g.id: g for g in db.scalars(select(Group).where(Group.id.in_(sorted(group_ids))))}
+class Tallies(NamedTuple):
+    """What a list of posts shows beside each post."""
+
+    reactions: dict[int, dict[str, int]]  # each post's count of each kind of reaction
+    mine: dict[int, str]  # the viewer's reaction to each post they reacted to
+    comments: dict[int, int]  # each post's comments the viewer may see
 
 
-def reaction_counts(db: Session, post_ids: Collection[int]) -> dict[int, dict[str, int]]:
-    """How many reactions of each kind each post has, in one query."""
-    counts: dict[int, dict[str, int]] = {}
+def tallies(db: Session, *, viewer_id: int, post_ids: Collection[int]) -> Tallies:
+    """The reactions of each kind, the viewer's own, and the comments of each post, in one
+    statement whatever the number of posts."""
+    found = Tallies({}, {}, {})
     if not post_ids:
-        return counts
-    rows = db.execute(
-        select(Reaction.post_id, Reaction.kind, func.count())
-        .where(Reaction.post_id.in_(sorted(post_ids)))
+        return found
+    wanted = sorted(post_ids)
+    counted = (
+        select(
+            literal("reactions").label("what"),
+            Reaction.post_id,
+            Reaction.kind,
+            func.count().label("n"),
+        )
+        .where(Reaction.post_id.in_(wanted))
         .group_by(Reaction.post_id, Reaction.kind)
     )
-    for post_id, kind, count in rows:
-        counts.setdefault(post_id, {})[kind] = int(count)
-    return counts
-
-
-def reactions_of(db: Session, *, member_id: int, post_ids: Collection[int]) -> dict[int, str]:
-    if not post_ids:
-        return {}
-    rows = db.execute(
-        select(Reaction.post_id, Reaction.kind).where(
-            Reaction.member_id == member_id, Reaction.post_id.in_(sorted(post_ids))
-        )
+    mine = select(literal("mine"), Reaction.post_id, Reaction.kind, literal(1)).where(
+        Reaction.member_id == viewer_id, Reaction.post_id.in_(wanted)
     )
-    return {int(post_id): str(kind) for post_id, kind in rows}
-
-
-def comment_counts(db: Session, *, viewer_id: int, post_ids: Collection[int]) -> dict[int, int]:
-    if not post_ids:
-        return {}
-    rows = db.execute(
-        select(Comment.post_id, func.count())
-        .where(
-            Comment.post_id.in_(sorted(post_ids)),
-            ~blocked_either_way(viewer_id, Comment.author_id),
-        )
+    comments = (
+        select(literal("comments"), Comment.post_id, literal(""), func.count())
+        .where(Comment.post_id.in_(wanted), ~blocked_either_way(viewer_id, Comment.author_id))
         .group_by(Comment.post_id)
     )
-    return {post_id: int(count) for post_id, count in rows}
+    for what, post_id, kind, count in db.execute(union_all(counted, mine, comments)):
+        if what == "reactions":
+            found.reactions.setdefault(post_id, {})[kind] = int(count)
+        elif what == "mine":
+            found.mine[int(post_id)] = str(kind)
+        else:
+            found.comments[post_id] = int(count)
+    return found
 
 
 def latest_comments(

@@ -346,13 +346,12 @@ def post_views(
         return []
     ids = [post.id for post, _ in rows]
     group_ids = {post.group_id for post, _ in rows if post.group_id is not None}
-    found_groups = repository.groups_by_id(db, group_ids)
+    accesses = groups.accesses_of(db, viewer=viewer, group_ids=group_ids)
+    found_groups = {group_id: access.group for group_id, access in accesses.items()}
     if member_groups is None:
-        member_groups = set(groups.group_ids_of(db, member=viewer)) if group_ids else set()
-    admin_of = groups.admin_group_ids(db, member=viewer, among=group_ids) if group_ids else set()
-    counts = repository.reaction_counts(db, ids)
-    mine = repository.reactions_of(db, member_id=viewer.id, post_ids=ids)
-    comment_counts = repository.comment_counts(db, viewer_id=viewer.id, post_ids=ids)
+        member_groups = {group_id for group_id, access in accesses.items() if access.is_member}
+    admin_of = {group_id for group_id, access in accesses.items() if access.is_admin}
+    tallies = repository.tallies(db, viewer_id=viewer.id, post_ids=ids)
     latest = repository.latest_comments(
         db, viewer_id=viewer.id, post_ids=ids, per_post=COMMENTS_SHOWN
     )
@@ -371,9 +370,9 @@ def post_views(
             post=post,
             author=seen[author.id],
             group=found_groups.get(post.group_id) if post.group_id is not None else None,
-            reactions=counts.get(post.id, {}),
-            my_reaction=mine.get(post.id),
-            comment_count=comment_counts.get(post.id, 0),
+            reactions=tallies.reactions.get(post.id, {}),
+            my_reaction=tallies.mine.get(post.id),
+            comment_count=tallies.comments.get(post.id, 0),
             comments=comments.get(post.id, []),
             may_remove=post.author_id == viewer.id or post.group_id in admin_of,
             may_take_part=post.group_id is None or post.group_id in member_groups,
