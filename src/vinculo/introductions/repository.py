@@ -3,11 +3,24 @@ what the weekly cap and the cooldown read, and the counts of the insight."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    FromClause,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -299,9 +312,10 @@ def connection_facts(
     db: Session, *, pairs: Collection[tuple[int, int]]
 ) -> dict[tuple[int, int], ConnectionFacts]:
     """For each of these pairs (each in order, low first) that is connected: since when, and
-    each side's private tier; one query, by primary key."""
+    each side's private tier; one query, a primary-key look-up per pair."""
     if not pairs:
         return {}
+    wanted, low, high = _pairs_table(db, sorted(pairs))
     rows = db.execute(
         select(
             Connection.low_id,
@@ -309,9 +323,33 @@ def connection_facts(
             Connection.created_at,
             Connection.low_tier,
             Connection.high_tier,
-        ).where(tuple_(Connection.low_id, Connection.high_id).in_(sorted(pairs)))
+        ).join_from(wanted, Connection, and_(Connection.low_id == low, Connection.high_id == high))
     )
     return {(low, high): ConnectionFacts(at, lt, ht) for low, high, at, lt, ht in rows}
+
+
+def _pairs_table(
+    db: Session, pairs: list[tuple[int, int]]
+) -> tuple[FromClause, ColumnElement[Any], ColumnElement[Any]]:
+    """The pairs as a table of one parameter whatever their number, with its two columns: two
+    arrays unnested on PostgreSQL, a JSON list on SQLite. Joined to a table, each pair is one
+    look-up by key (SQLite scans the whole table for `(a, b) IN (VALUES …)`)."""
+    if db.get_bind().dialect.name == "postgresql":
+        table = (
+            func.unnest(
+                bindparam("lows", [low for low, _ in pairs], type_=ARRAY(BigInteger)),
+                bindparam("highs", [high for _, high in pairs], type_=ARRAY(BigInteger)),
+            )
+            .table_valued("low", "high")
+            .render_derived()
+        )
+        return table, table.c.low, table.c.high
+    listed = func.json_each(bindparam("pairs", json.dumps(pairs))).table_valued("value")
+    return (
+        listed,
+        func.json_extract(listed.c.value, "$[0]"),
+        func.json_extract(listed.c.value, "$[1]"),
+    )
 
 
 def _counts_of(condition: ColumnElement[bool] | None, db: Session) -> Counts:
