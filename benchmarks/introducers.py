@@ -65,6 +65,7 @@ from vinculo.introductions import introducers
 from vinculo.introductions import repository as introductions_repository
 from vinculo.introductions import service as introductions
 from vinculo.introductions.introducers import Candidate
+from vinculo.introductions.repository import ConnectionFacts
 from vinculo.network import degrees
 from vinculo.network import service as network
 from vinculo.network.index import GRAPH_INDEX, NetworkIndex
@@ -280,7 +281,7 @@ def naive_best_introducers(
 ) -> dict[int, list[Candidate]]:
     """The same choice as `introducers.best_introducers`, asked of the database one candidate at
     a time: for each target, for each mutual connection, the pair's connection rows, the member
-    and their careers, each in a query of its own."""
+    and their careers, each in a query of its own; then the same scoring."""
     hidden = privacy.hidden_from(db, member=viewer)
     now = clock.now()
     viewer_careers = _careers(db, viewer.id)
@@ -292,7 +293,7 @@ def naive_best_introducers(
             b for b in degrees.mutual_connection_ids(db, a=viewer.id, b=target) if b not in hidden
         ]
         mine = {b: _facts(db, viewer.id, b) for b in found}
-        tier = {b: introducers._tier_of(mine[b], viewer.id, b) for b in found}
+        tier = {b: _own_tier(mine[b], viewer.id, b) for b in found}
         if len(found) > introducers.CANDIDATES_MAX:
             found.sort(key=lambda b: -introducers.TIER_WEIGHT.get(tier[b] or "", 0.0))
             del found[introducers.CANDIDATES_MAX :]
@@ -306,16 +307,17 @@ def naive_best_introducers(
             careers = _careers(db, b)
             with_you = introducers.overlaps(careers, viewer_careers)
             with_target = introducers.overlaps(careers, target_careers)
-            since = introducers._since(mine[b])
-            target_since = introducers._since(theirs)
-            you_side = introducers._side(
+            since = _since(mine[b])
+            target_since = _since(theirs)
+            you_side = introducers.side(
                 introducers.TIER_WEIGHT.get(tier[b] or "", introducers.UNKNOWN_TIER),
-                with_you,
-                since,
-                now,
+                len(with_you),
+                introducers.years_since(since, now),
             )
-            target_side = introducers._side(
-                introducers.UNKNOWN_TIER, with_target, target_since, now
+            target_side = introducers.side(
+                introducers.UNKNOWN_TIER,
+                len(with_target),
+                introducers.years_since(target_since, now),
             )
             candidates.append(
                 Candidate(
@@ -333,9 +335,20 @@ def naive_best_introducers(
     return ranked
 
 
-def _facts(db: Session, a: int, b: int) -> introductions_repository.ConnectionFacts | None:
+def _facts(db: Session, a: int, b: int) -> ConnectionFacts | None:
     pair = ordered_pair(a, b)
     return introductions_repository.connection_facts(db, pairs={pair}).get(pair)
+
+
+def _since(facts: ConnectionFacts | None) -> datetime | None:
+    return None if facts is None else facts.created_at
+
+
+def _own_tier(facts: ConnectionFacts | None, member_id: int, other: int) -> str | None:
+    """The member's own tier for the other, when the two are connected."""
+    if facts is None:
+        return None
+    return facts.low_tier if member_id < other else facts.high_tier
 
 
 def _careers(db: Session, member_id: int) -> list[PlaceRow]:
@@ -514,7 +527,7 @@ def machine(database: Database) -> str:
 def revision() -> str:
     try:
         found = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from the PATH
+            ["git", "describe", "--always", "--dirty"],  # noqa: S607 - git from the PATH
             capture_output=True,
             text=True,
             check=True,

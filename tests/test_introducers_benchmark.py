@@ -13,7 +13,10 @@ from types import ModuleType
 
 import numpy as np
 
+from vinculo import clock
 from vinculo.db import Database
+from vinculo.identity.repository import members_by_id
+from vinculo.introductions.introducers import best_introducers
 
 BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "introducers.py"
 
@@ -63,3 +66,13 @@ def test_the_page_at_once_chooses_as_the_naive_reference(database: Database) -> 
     # A bounded number of statements for the whole page, one per candidate for the reference.
     assert len(set(comparison.ours.statements)) == 1
     assert max(comparison.ours.statements) < min(comparison.naive.statements)
+    # The best few, weighed without reading every date, are the head of the whole ranking.
+    with clock.frozen(bench.NOW):
+        for page in pages:
+            ranked = bench.full_rankings(database, page)
+            with database.unit_of_work(write=False) as db:
+                viewer = members_by_id(db, [page.viewer])[page.viewer]
+                for limit in (1, 2, 5):
+                    best = best_introducers(db, viewer=viewer, target_ids=page.targets, limit=limit)
+                    for target, found in ranked.items():
+                        assert bench.same_ranking(best[target], found[:limit])

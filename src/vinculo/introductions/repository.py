@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from vinculo.identity.models import Member
 from vinculo.introductions.models import (
     UNSUCCESSFUL,
     Counts,
@@ -300,6 +301,42 @@ def requester_record(
         ).where(Introduction.requester_id == requester_id)
     ).one()
     return RequesterRecord(int(row[0]), row[1], row[2])
+
+
+class IntroducerFacts(NamedTuple):
+    """What a viewer knows of a member who could introduce them: the sort key of their name,
+    and, when the two are connected, since when and the viewer's own tier for them."""
+
+    name_key: str
+    since: datetime | None
+    tier: str | None
+
+
+def introducer_facts(
+    db: Session, *, viewer_id: int, member_ids: Collection[int]
+) -> dict[int, IntroducerFacts]:
+    """For each of these members who exists, what the viewer knows of them; one query, a
+    primary-key look-up each."""
+    if not member_ids:
+        return {}
+    below = Member.id < viewer_id  # the member is the pair's low side
+    rows = db.execute(
+        select(
+            Member.id,
+            Member.name_key,
+            Connection.created_at,
+            case((below, Connection.high_tier), else_=Connection.low_tier),
+        )
+        .outerjoin(
+            Connection,
+            and_(
+                Connection.low_id == case((below, Member.id), else_=viewer_id),
+                Connection.high_id == case((below, viewer_id), else_=Member.id),
+            ),
+        )
+        .where(Member.id.in_(sorted(member_ids)))
+    )
+    return {member_id: IntroducerFacts(key, at, tier) for member_id, key, at, tier in rows}
 
 
 class ConnectionFacts(NamedTuple):
