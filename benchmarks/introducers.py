@@ -387,7 +387,7 @@ def _page_of(db: Session, viewer_id: int) -> tuple[Member, list[int]]:
     """The viewer, and their first page of 2nd-degree members as the wider-network page reads
     it (which also begins the unit's work, as on the page)."""
     viewer = members_repository.members_by_id(db, [viewer_id])[viewer_id]
-    found = degrees.second_degree_network(db, viewer=viewer, cursor=None, limit=PAGE)
+    found = degrees.second_degree_network(db, viewer=viewer, cursor=None, limit=PAGE, sample=2)
     return viewer, [row.member.id for row in found.page.items]
 
 
@@ -613,7 +613,7 @@ def print_report(
     left_out = (
         "waits for the CPU and the disk"
         if database.is_sqlite
-        else "the server's work, the round trips and the waits for the CPU"
+        else "server's work, the round trips and the waits for the CPU"
     )
     print(
         f"The calling thread's CPU time in `best_introducer_of`, without the {left_out}: "
