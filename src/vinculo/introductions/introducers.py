@@ -169,8 +169,8 @@ def best_introducers(
     All a candidate's score waits for, once the rest is known, is how long they have known the
     target. With a limit, that is read first for the few who may score highest on each target,
     then only for those who could still reach the best `limit` (see `_weighed`): the same
-    choice, reading on Cornell5 a fifth of the dates a page's candidates have (a tenth at
-    worst)."""
+    choice, reading on Cornell5 a fifth of a page's dates at the median, a tenth on the largest
+    pages (benchmarks/introducers.py)."""
     hidden = privacy.hidden_from(db, member=viewer)
     mutuals = {
         target: [
