@@ -654,8 +654,10 @@ def introducers_for(
     target = privacy.access_member(db, viewer=viewer, member_id=member_id)
     view = degrees.view_of(db, viewer=viewer, member=target)
     if view.degree == 2:
-        ranked = introducers.best_introducers(db, viewer=viewer, target_ids=[target.id])
-        return IntroducerChoice(view, ranked.get(target.id, [])[:limit], two_hops=False)
+        ranked = introducers.best_introducers(
+            db, viewer=viewer, target_ids=[target.id], limit=limit
+        )
+        return IntroducerChoice(view, ranked.get(target.id, []), two_hops=False)
     if view.degree == 3:
         found = introducers.first_to_ask(db, viewer=viewer, target_id=target.id, limit=limit)
         return IntroducerChoice(view, found, two_hops=True)
@@ -667,7 +669,7 @@ def best_introducer_of(
 ) -> dict[int, Candidate]:
     """For a page of 2nd-degree members, the best introducer to each (the cards' "Ask Ana to
     introduce you")."""
-    ranked = introducers.best_introducers(db, viewer=viewer, target_ids=member_ids)
+    ranked = introducers.best_introducers(db, viewer=viewer, target_ids=member_ids, limit=1)
     return {target: found[0] for target, found in ranked.items() if found}
 
 

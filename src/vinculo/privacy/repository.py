@@ -7,9 +7,11 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     CompoundSelect,
     SQLColumnExpression,
+    bindparam,
     delete,
     func,
     literal,
@@ -41,8 +43,13 @@ def blocked_either_way(
     return other.in_(_block_partners(a))
 
 
+# Asked by every list built in memory: built once, and read without the ORM's machinery (a
+# tenth of the time on SQLite, less than half on PostgreSQL, than building the union each time).
+_BLOCK_PARTNERS = _block_partners(bindparam("member_id", type_=BigInteger))
+
+
 def blocked_ids_either_way(db: Session, *, member_id: int) -> set[int]:
-    return set(db.scalars(_block_partners(member_id)))
+    return set(db.connection().execute(_BLOCK_PARTNERS, {"member_id": member_id}).scalars())
 
 
 def is_blocked_either_way(db: Session, *, a: int, b: int) -> bool:
