@@ -231,6 +231,16 @@ def test_a_body_that_is_not_even_text_is_a_400_problem(client: TestClient) -> No
     problem_of(response, 400, slug="bad-request")
 
 
+def test_a_query_parameter_given_twice_is_refused_naming_it(client: TestClient) -> None:
+    _, headers = member_with_token(client)
+    response = client.get(
+        "/api/v1/members", params=[("sector", "Logística"), ("sector", "Banca")], headers=headers
+    )
+    assert fields_of(problem_of(response, 422, slug="invalid-input")) == ["sector"]
+    once = client.get("/api/v1/members", params={"sector": "Banca"}, headers=headers)
+    assert once.status_code == 200, once.text
+
+
 def test_a_broken_json_body_names_the_body(client: TestClient) -> None:
     _, headers = member_with_token(client)
     response = client.post(

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from functools import partial, wraps
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
+from vinculo.errors import N_, InvalidInput
 from vinculo.web.deps import database_of
 
 # The parameter through which a wrapped route receives the request, whatever its own are.
@@ -24,12 +25,26 @@ _REQUEST = "vinculo_request_"
 
 
 class UnitRoute(APIRoute):
-    """A route whose synchronous function runs through the request's database."""
+    """A route whose synchronous function runs through the request's database, and which
+    refuses a query parameter given twice: every one is a single value, and taking the last of
+    several silently would answer a question nobody asked."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = through_the_database(endpoint)
         super().__init__(path, endpoint, **options)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def once_each(request: Request) -> Response:
+            names = [name for name, _ in request.query_params.multi_items()]
+            repeated = next((name for name in names if names.count(name) > 1), None)
+            if repeated is not None:
+                raise InvalidInput.for_field(repeated, N_("Give this parameter once."))
+            return await handler(request)
+
+        return once_each
 
 
 def through_the_database(function: Callable[..., Any]) -> Callable[..., Any]:
