@@ -8,7 +8,7 @@ from functools import cache
 from typing import Annotated, Any, ClassVar
 
 from annotated_types import GroupedMetadata
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -41,6 +41,15 @@ def _digits_only(value: Any) -> Any:
 PathId = Annotated[int, Path(ge=1, le=ID_MAX), BeforeValidator(_digits_only)]
 # An id in a body: a JSON integer, never `true`, `"1"` or `1.0` taken for member 1.
 BodyId = Annotated[int, Field(ge=1, le=ID_MAX, strict=True)]
+# A list's cursor in a query: a list's own `next_cursor`, never empty (422 naming it, as for
+# any cursor that is not one of ours).
+Cursor = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        description="The `next_cursor` of the previous page; leave it out for the first.",
+    ),
+]
 
 _LINE_TEXT_MESSAGES = {
     "control": N_("This field cannot contain control or invisible formatting characters."),

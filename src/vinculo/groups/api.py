@@ -23,7 +23,7 @@ from vinculo.groups.schemas import (
 from vinculo.groups.service import GroupsBox, PlacesBox
 from vinculo.identity.models import Member
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from vinculo.schemas import PROBLEM_RESPONSES, PathId
+from vinculo.schemas import PROBLEM_RESPONSES, Cursor, PathId
 from vinculo.web.deps import ApiMember, DbSession
 from vinculo.web.routing import UnitRoute
 
@@ -63,7 +63,7 @@ def list_groups(
             "whose invitation waits for your answer."
         ),
     ] = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> GroupPage:
     """Groups by name: those whose name and sector hold these words (in any case, with or
@@ -127,7 +127,7 @@ def list_members(
     group_id: PathId,
     me: ApiMember,
     db: DbSession,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> GroupMemberPage:
     """The group's members: the owner, the admins, then everyone by name, each with their degree
@@ -147,7 +147,7 @@ def list_requests(
     group_id: PathId,
     me: ApiMember,
     db: DbSession,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> GroupMemberPage:
     """(Admins) The requests to join waiting for an answer."""
@@ -177,7 +177,7 @@ def list_invitations(
     group_id: PathId,
     me: ApiMember,
     db: DbSession,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> GroupMemberPage:
     """(Admins) The invitations waiting for an answer."""
@@ -197,7 +197,7 @@ def list_bans(
     group_id: PathId,
     me: ApiMember,
     db: DbSession,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> GroupMemberPage:
     """(Admins) The members banned from the group."""

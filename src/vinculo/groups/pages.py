@@ -20,7 +20,7 @@ from vinculo.groups.models import DESCRIPTION_MAX, NAME_MAX, SECTOR_MAX
 from vinculo.groups.schemas import GroupIn, MemberIn
 from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.posts.pages import group_posts_context
-from vinculo.schemas import PathId
+from vinculo.schemas import Cursor, PathId
 from vinculo.web.deps import MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
 from vinculo.web.routing import UnitRoute
@@ -32,7 +32,7 @@ router = APIRouter(
 
 
 @router.get("/groups")
-def groups(page: MemberPage, q: str = "", sector: str = "", cursor: str | None = None) -> Response:
+def groups(page: MemberPage, q: str = "", sector: str = "", cursor: Cursor = None) -> Response:
     return _render_groups(page, q=q, sector=sector, cursor=cursor, errors={})
 
 
@@ -112,7 +112,7 @@ def create_group(page: MemberPage, fields: FormFields) -> Response:
 
 
 @router.get("/groups/{group_id}")
-def group(group_id: PathId, page: MemberPage, cursor: str | None = None) -> Response:
+def group(group_id: PathId, page: MemberPage, cursor: Cursor = None) -> Response:
     return _render_group(page, group_id=group_id, cursor=cursor, errors={})
 
 

@@ -13,6 +13,7 @@ from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.posts import feed
 from vinculo.posts.models import POST_MAX, REACTION_KINDS
 from vinculo.profiles import service as profiles
+from vinculo.schemas import Cursor
 from vinculo.web.deps import AnyPage
 from vinculo.web.routing import UnitRoute
 from vinculo.web.security import csrf_protect
@@ -23,7 +24,7 @@ router = APIRouter(
 
 
 @router.get("/")
-def home(page: AnyPage, cursor: str | None = None) -> Response:
+def home(page: AnyPage, cursor: Cursor = None) -> Response:
     if page.viewer is None:
         return page.render("home/visitor.html")
     member = page.viewer

@@ -37,7 +37,7 @@ from vinculo.notifications import service as notifications
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.profiles import service as profiles
 from vinculo.profiles.schemas import MyProfile
-from vinculo.schemas import PROBLEM_RESPONSES, PathId
+from vinculo.schemas import PROBLEM_RESPONSES, Cursor, PathId
 from vinculo.web.deps import ApiCallerDep, DbSession
 from vinculo.web.problems import api_locale
 from vinculo.web.routing import UnitRoute
@@ -214,7 +214,7 @@ def revoke_token(caller: ApiCallerDep, db: DbSession) -> Response:
 def list_sessions(
     caller: ApiCallerDep,
     db: DbSession,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> SessionPage:
     """Your page sessions and API tokens still alive, newest first, with when each was made and

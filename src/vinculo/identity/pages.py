@@ -25,7 +25,7 @@ from vinculo.identity.schemas import (
 )
 from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.profiles import service as profiles
-from vinculo.schemas import PathId
+from vinculo.schemas import Cursor, PathId
 from vinculo.web.deps import LANGUAGE_COOKIE, AnyPage, MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
 from vinculo.web.routing import UnitRoute
@@ -156,7 +156,7 @@ def change_password(page: MemberPage, request: Request, fields: FormFields) -> R
 
 
 @router.get("/settings/sessions")
-def sessions_page(page: MemberPage, cursor: str | None = None) -> Response:
+def sessions_page(page: MemberPage, cursor: Cursor = None) -> Response:
     """Where you are logged in and which API tokens you have, with a button to end each."""
     found = service.sessions_of(
         page.db,

@@ -23,7 +23,7 @@ from vinculo.introductions.schemas import (
     candidates_out,
 )
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from vinculo.schemas import PROBLEM_RESPONSES, Output, PathId
+from vinculo.schemas import PROBLEM_RESPONSES, Cursor, Output, PathId
 from vinculo.settings import get_settings
 from vinculo.web.deps import ApiMember, DbSession
 from vinculo.web.routing import UnitRoute
@@ -58,7 +58,7 @@ def list_introductions(
     me: ApiMember,
     db: DbSession,
     box: Literal["sent", "to_forward", "handled"] = "sent",
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> IntroductionPage:
     """The introductions you asked for (sent), those waiting for your answer (to_forward), or

@@ -20,7 +20,7 @@ from vinculo.introductions.reasons import explain
 from vinculo.introductions.schemas import ForwardIn, IntroductionIn, PassIn
 from vinculo.introductions.service import Box, IntroductionView
 from vinculo.pagination import DEFAULT_LIMIT
-from vinculo.schemas import PathId
+from vinculo.schemas import Cursor, PathId
 from vinculo.web.deps import MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of, parse_form
 from vinculo.web.routing import UnitRoute
@@ -34,7 +34,7 @@ BOXES: tuple[Box, ...] = ("to_forward", "sent", "handled")
 
 
 @router.get("/introductions")
-def introductions(page: MemberPage, box: Box | None = None, cursor: str | None = None) -> Response:
+def introductions(page: MemberPage, box: Box | None = None, cursor: Cursor = None) -> Response:
     """The requests waiting for you when there are some, else those you asked for."""
     if box is None:
         box = "to_forward" if service.waiting_count(page.db, member=page.member) else "sent"

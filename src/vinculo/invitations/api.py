@@ -14,7 +14,7 @@ from vinculo.invitations import service
 from vinculo.invitations.schemas import InvitationIn, InvitationOut, InvitationPage
 from vinculo.invitations.service import InvitationView
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from vinculo.schemas import PROBLEM_RESPONSES, PathId
+from vinculo.schemas import PROBLEM_RESPONSES, Cursor, PathId
 from vinculo.web.deps import ApiMember, DbSession
 from vinculo.web.routing import UnitRoute
 
@@ -60,7 +60,7 @@ def list_invitations(
     me: ApiMember,
     db: DbSession,
     box: Literal["received", "sent"] = "received",
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> InvitationPage:
     """Received invitations waiting for your answer (with what you share with each sender), or

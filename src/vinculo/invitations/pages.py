@@ -26,7 +26,7 @@ from vinculo.network import degrees
 from vinculo.network import service as network
 from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.privacy import service as privacy
-from vinculo.schemas import PathId
+from vinculo.schemas import Cursor, PathId
 from vinculo.suggestions.pages import ON_MY_NETWORK as SUGGESTIONS_ON_MY_NETWORK
 from vinculo.suggestions.pages import invite_link, suggestions_on
 from vinculo.web.deps import MemberPage, Page
@@ -49,9 +49,7 @@ _ANSWERS: dict[InvitationAction, tuple[Callable[..., InvitationView], str]] = {
 
 
 @router.get("/network")
-def my_network(
-    page: MemberPage, cursor: str | None = None, sent_cursor: str | None = None
-) -> Response:
+def my_network(page: MemberPage, cursor: Cursor = None, sent_cursor: Cursor = None) -> Response:
     return _render_network(page, cursor=cursor, sent_cursor=sent_cursor, errors={})
 
 

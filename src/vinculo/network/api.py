@@ -18,7 +18,7 @@ from vinculo.network.schemas import (
     SecondDegreePage,
 )
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from vinculo.schemas import PROBLEM_RESPONSES, PathId
+from vinculo.schemas import PROBLEM_RESPONSES, Cursor, PathId
 from vinculo.web.deps import ApiMember, DbSession
 from vinculo.web.routing import UnitRoute
 
@@ -35,7 +35,7 @@ def list_connections(
     tier: Tier | None = Query(
         default=None, description="Only in your own list: connections of this tier."
     ),
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> ConnectionPage:
     """A member's connections, by name; 403 when they keep the list to themselves."""
@@ -53,7 +53,7 @@ def list_mutual_connections(
     member_id: PathId,
     me: ApiMember,
     db: DbSession,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> MutualConnectionsPage:
     found = degrees.mutual_connections(
@@ -95,7 +95,7 @@ def path_to_member(member_id: PathId, me: ApiMember, db: DbSession) -> PathOut:
 
 @router.get("/network/second-degree")
 def second_degree_network(
-    me: ApiMember, db: DbSession, cursor: str | None = None, limit: Limit = DEFAULT_LIMIT
+    me: ApiMember, db: DbSession, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> SecondDegreePage:
     """Your 2nd-degree network: members connected to your connections but not to you, those
     sharing the most connections with you first."""

@@ -17,7 +17,7 @@ from vinculo.network.models import CONNECTION_NOTE_MAX
 from vinculo.network.schemas import ConnectionUpdate
 from vinculo.network.service import ConnectionView
 from vinculo.pagination import DEFAULT_LIMIT
-from vinculo.schemas import PathId
+from vinculo.schemas import Cursor, PathId
 from vinculo.web.deps import MemberPage, Page
 from vinculo.web.forms import FormFields, parse_form
 from vinculo.web.routing import UnitRoute
@@ -34,9 +34,7 @@ TierFilter = Literal["all", "close", "regular", "occasional"]
 
 
 @router.get("/network/connections")
-def my_connections(
-    page: MemberPage, tier: TierFilter = "all", cursor: str | None = None
-) -> Response:
+def my_connections(page: MemberPage, tier: TierFilter = "all", cursor: Cursor = None) -> Response:
     connections = service.connections_of(
         page.db,
         viewer=page.member,
@@ -124,7 +122,7 @@ def remove_connection(member_id: PathId, page: MemberPage, fields: FormFields) -
 
 
 @router.get("/members/{member_id}/connections")
-def member_connections(member_id: PathId, page: MemberPage, cursor: str | None = None) -> Response:
+def member_connections(member_id: PathId, page: MemberPage, cursor: Cursor = None) -> Response:
     if member_id == page.member.id:
         return page.redirect("/network/connections")
     found = service.member_connections(
@@ -139,7 +137,7 @@ def member_connections(member_id: PathId, page: MemberPage, cursor: str | None =
 
 
 @router.get("/members/{member_id}/mutual")
-def mutual_connections(member_id: PathId, page: MemberPage, cursor: str | None = None) -> Response:
+def mutual_connections(member_id: PathId, page: MemberPage, cursor: Cursor = None) -> Response:
     if member_id == page.member.id:
         return page.redirect("/network/connections")
     found = degrees.mutual_connections(
@@ -158,7 +156,7 @@ def mutual_connections(member_id: PathId, page: MemberPage, cursor: str | None =
 
 
 @router.get("/network/second-degree")
-def second_degree(page: MemberPage, cursor: str | None = None) -> Response:
+def second_degree(page: MemberPage, cursor: Cursor = None) -> Response:
     """Members your connections know and you do not yet, those you share the most with first,
     with a few of the connections you share by name."""
     found = degrees.second_degree_network(

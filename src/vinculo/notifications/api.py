@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from vinculo.notifications import service
 from vinculo.notifications.schemas import NotificationPage
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from vinculo.schemas import PROBLEM_RESPONSES
+from vinculo.schemas import PROBLEM_RESPONSES, Cursor
 from vinculo.web.deps import ApiMember, DbSession
 from vinculo.web.routing import UnitRoute
 
@@ -20,7 +20,7 @@ router = APIRouter(route_class=UnitRoute, tags=["notifications"], responses=PROB
 def list_notifications(
     me: ApiMember,
     db: DbSession,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> NotificationPage:
     """Your notifications, newest first, with how many are unread."""

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from vinculo.notifications import service
 from vinculo.pagination import DEFAULT_LIMIT
+from vinculo.schemas import Cursor
 from vinculo.web.deps import MemberPage
 from vinculo.web.routing import UnitRoute
 from vinculo.web.security import csrf_protect
@@ -17,7 +18,7 @@ router = APIRouter(
 
 
 @router.get("/notifications")
-def notifications(page: MemberPage, cursor: str | None = None) -> Response:
+def notifications(page: MemberPage, cursor: Cursor = None) -> Response:
     """Newest first. Reading them is a GET, which writes nothing: "Mark all read" is a post."""
     found = service.notifications_of(
         page.db, member=page.member, cursor=cursor, limit=DEFAULT_LIMIT

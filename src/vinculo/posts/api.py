@@ -23,7 +23,7 @@ from vinculo.posts.schemas import (
     ReportIn,
 )
 from vinculo.posts.service import CommentView, PostView
-from vinculo.schemas import PROBLEM_RESPONSES, PathId
+from vinculo.schemas import PROBLEM_RESPONSES, Cursor, PathId
 from vinculo.web.deps import ApiMember, DbSession
 from vinculo.web.routing import UnitRoute
 
@@ -38,7 +38,7 @@ def _page(page: Page[PostView]) -> PostPage:
 
 @router.get("/feed")
 def get_feed(
-    me: ApiMember, db: DbSession, cursor: str | None = None, limit: Limit = DEFAULT_LIMIT
+    me: ApiMember, db: DbSession, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
 ) -> PostPage:
     """Your connections' posts and your groups' posts, newest first; on the first page, the
     posts of the last few days by the connections you filed as close come first."""
@@ -64,7 +64,7 @@ def list_group_posts(
     group_id: PathId,
     me: ApiMember,
     db: DbSession,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> PostPage:
     """A group's posts, newest first (an open group's for everyone, the others' for members)."""
@@ -76,7 +76,7 @@ def list_profile_posts(
     member_id: PathId,
     me: ApiMember,
     db: DbSession,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> PostPage:
     """A member's profile posts, newest first."""
@@ -138,7 +138,7 @@ def list_comments(
     post_id: PathId,
     me: ApiMember,
     db: DbSession,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> CommentPage:
     """A post's comments, oldest first."""

@@ -19,7 +19,7 @@ from vinculo.groups import service as groups
 from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.posts import service
 from vinculo.posts.models import COMMENT_MAX, POST_MAX, REACTION_KINDS, REPORT_REASON_MAX
-from vinculo.schemas import PathId
+from vinculo.schemas import Cursor, PathId
 from vinculo.web.deps import MemberPage, Page
 from vinculo.web.forms import FormFields, errors_of
 from vinculo.web.routing import UnitRoute
@@ -231,7 +231,7 @@ def delete_comment(comment_id: PathId, page: MemberPage, fields: FormFields) -> 
 
 
 @router.get("/groups/{group_id}/posts")
-def group_posts(group_id: PathId, page: MemberPage, cursor: str | None = None) -> Response:
+def group_posts(group_id: PathId, page: MemberPage, cursor: Cursor = None) -> Response:
     """A group's posts on a page of their own; the group's page includes the same panel."""
     return page.render("posts/group.html", **group_posts_context(page, group_id, cursor))
 
@@ -256,7 +256,7 @@ def group_posts_context(page: Page, group_id: int, cursor: str | None) -> dict[s
 
 
 @router.get("/members/{member_id}/posts")
-def member_posts(member_id: PathId, page: MemberPage, cursor: str | None = None) -> Response:
+def member_posts(member_id: PathId, page: MemberPage, cursor: Cursor = None) -> Response:
     """A member's profile posts, newest first."""
     posts = service.profile_posts(
         page.db, viewer=page.member, member_id=member_id, cursor=cursor, limit=DEFAULT_LIMIT

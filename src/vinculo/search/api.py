@@ -12,7 +12,7 @@ from vinculo.identity.models import Member
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from vinculo.profiles import service as profiles
 from vinculo.profiles.service import MemberSearch
-from vinculo.schemas import PROBLEM_RESPONSES
+from vinculo.schemas import PROBLEM_RESPONSES, Cursor
 from vinculo.search.schemas import SearchPageOut
 from vinculo.search.service import Filters
 from vinculo.settings import get_settings
@@ -58,7 +58,7 @@ def search_members(
     location: FilterText = None,
     sector: FilterText = None,
     facets: Annotated[bool, Query(description="Count the facets on the first page.")] = True,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> SearchPageOut:
     """Members found by what you type, best first: those matching every word by name, then

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from vinculo.errors import InvalidInput
 from vinculo.pagination import DEFAULT_LIMIT
 from vinculo.profiles import service as profiles
+from vinculo.schemas import Cursor
 from vinculo.search.api import shared_group_names
 from vinculo.search.reasons import explain
 from vinculo.search.service import Filters
@@ -39,7 +40,7 @@ def search(
     same_time: str = "",
     location: str = "",
     sector: str = "",
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> Response:
     chosen = {
         "q": q[:_TEXT_MAX],

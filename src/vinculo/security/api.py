@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from vinculo.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from vinculo.schemas import PROBLEM_RESPONSES
+from vinculo.schemas import PROBLEM_RESPONSES, Cursor
 from vinculo.security import service
 from vinculo.security.schemas import SecurityEventPage
 from vinculo.web.deps import ApiMember, DbSession
@@ -20,7 +20,7 @@ router = APIRouter(route_class=UnitRoute, tags=["security"], responses=PROBLEM_R
 def list_security_events(
     me: ApiMember,
     db: DbSession,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> SecurityEventPage:
     """What happened to your account, newest first: logins and failed ones, lockouts, password

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from vinculo.pagination import DEFAULT_LIMIT
+from vinculo.schemas import Cursor
 from vinculo.security import service
 from vinculo.web.deps import MemberPage
 from vinculo.web.routing import UnitRoute
@@ -17,7 +18,7 @@ router = APIRouter(
 
 
 @router.get("/settings/security-log")
-def security_log(page: MemberPage, cursor: str | None = None) -> Response:
+def security_log(page: MemberPage, cursor: Cursor = None) -> Response:
     found = service.security_events(
         page.db, member_id=page.member.id, cursor=cursor, limit=DEFAULT_LIMIT
     )
