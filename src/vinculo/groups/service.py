@@ -324,6 +324,18 @@ def _target(db: Session, *, viewer: Member, member_id: int) -> Member:
     return privacy.access_member(db, viewer=viewer, member_id=member_id)
 
 
+def _admin_acting_on(
+    db: Session, *, by: Member, group_id: int, member_id: int | None
+) -> tuple[GroupAccess, Member]:
+    """An admin's action on one member: the group as the admin reaches it (404 or 403 first,
+    whatever the body), then the member, required, as the admin may see them, and that
+    member's lock taken."""
+    access = _as_admin(db, viewer=by, group_id=group_id)
+    member = _target(db, viewer=by, member_id=_required(member_id))
+    lock_members(db, (member.id,))
+    return access, member
+
+
 def _required(member_id: int | None) -> int:
     if member_id is None:
         raise InvalidInput.for_field("member", N_("Choose a member."))
@@ -332,9 +344,7 @@ def _required(member_id: int | None) -> int:
 
 def approve_request(db: Session, *, group_id: int, member_id: int, by: Member) -> PlaceView:
     """An admin lets a member who asked in; they are told."""
-    access = _as_admin(db, viewer=by, group_id=group_id)
-    member = _target(db, viewer=by, member_id=member_id)
-    lock_members(db, (member.id,))
+    access, member = _admin_acting_on(db, by=by, group_id=group_id, member_id=member_id)
     if not repository.change_place(
         db,
         group_id=group_id,
@@ -356,9 +366,7 @@ def approve_request(db: Session, *, group_id: int, member_id: int, by: Member) -
 
 def decline_request(db: Session, *, group_id: int, member_id: int, by: Member) -> None:
     """An admin turns a request down, silently: the member may ask again."""
-    _as_admin(db, viewer=by, group_id=group_id)
-    member = _target(db, viewer=by, member_id=member_id)
-    lock_members(db, (member.id,))
+    _, member = _admin_acting_on(db, by=by, group_id=group_id, member_id=member_id)
     if not repository.end_place(
         db, group_id=group_id, member_id=member.id, now=clock.now(), standings=("requested",)
     ):
@@ -369,9 +377,7 @@ def invite_to_group(db: Session, *, group_id: int, member_id: int | None, by: Me
     """An admin invites a member (to a group of any policy): they are told, may see the group
     even when it is private, and join it or decline. A member who had asked to join is let in
     at once. A banned member may not be invited (409)."""
-    access = _as_admin(db, viewer=by, group_id=group_id)
-    member = _target(db, viewer=by, member_id=_required(member_id))
-    lock_members(db, (member.id,))
+    access, member = _admin_acting_on(db, by=by, group_id=group_id, member_id=member_id)
     now = clock.now()
     place = _current(repository.place_of(db, group_id=group_id, member_id=member.id), now)
     standing = place.standing if place is not None else None
@@ -411,9 +417,7 @@ def _refuse_by_role(db: Session, *, access: GroupAccess, member: Member) -> None
 def remove_member(db: Session, *, group_id: int, member_id: int, by: Member) -> None:
     """An admin removes a member (who may join again); an admin may not remove the owner or
     another admin, the owner may remove an admin."""
-    access = _as_admin(db, viewer=by, group_id=group_id)
-    member = _target(db, viewer=by, member_id=member_id)
-    lock_members(db, (member.id,))
+    access, member = _admin_acting_on(db, by=by, group_id=group_id, member_id=member_id)
     _refuse_by_role(db, access=access, member=member)
     if not repository.end_place(
         db,
@@ -430,9 +434,7 @@ def ban_member(db: Session, *, group_id: int, member_id: int | None, by: Member)
     """An admin bans a member: out of the group (or their request or invitation ended), and
     unable to join or be invited until unbanned. A member of the community who is not in the
     group may be banned too. The same role rules as removing."""
-    access = _as_admin(db, viewer=by, group_id=group_id)
-    member = _target(db, viewer=by, member_id=_required(member_id))
-    lock_members(db, (member.id,))
+    access, member = _admin_acting_on(db, by=by, group_id=group_id, member_id=member_id)
     _refuse_by_role(db, access=access, member=member)
     now = clock.now()
     banned = {"standing": "banned", "role": "member", "expires_at": None, "by_id": by.id}
@@ -452,9 +454,7 @@ def ban_member(db: Session, *, group_id: int, member_id: int | None, by: Member)
 
 def unban_member(db: Session, *, group_id: int, member_id: int, by: Member) -> None:
     """An admin lifts a ban: the member may join or be invited again."""
-    _as_admin(db, viewer=by, group_id=group_id)
-    member = _target(db, viewer=by, member_id=member_id)
-    lock_members(db, (member.id,))
+    _, member = _admin_acting_on(db, by=by, group_id=group_id, member_id=member_id)
     if not repository.end_place(
         db, group_id=group_id, member_id=member.id, now=clock.now(), standings=("banned",)
     ):
